@@ -1,0 +1,73 @@
+# One command per job. `make run` and `make test` set everything up themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEV := DJANGO_DEBUG=true
+PG_URL ?= postgres://postgres@127.0.0.1:5432/casebook
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-postgres browser install install-dev lint format check serve bench screenshots clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+## Start the site with its content on SQLite at http://127.0.0.1:8000
+run: install
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py load_content
+	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Run the tests: SQLite, then PostgreSQL where one answers at 127.0.0.1:5432
+test: install-dev browser
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(BIN)/python scripts/service_up.py postgres "$(PG_URL)"; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else \
+		echo "PostgreSQL does not answer at $(PG_URL): its run is skipped."; \
+	fi
+
+test-sqlite: install-dev
+	$(BIN)/pytest
+
+test-postgres: install-dev
+	DATABASE_URL="$(PG_URL)" $(BIN)/pytest -m "not browser"
+
+## Headless Chromium for the browser tests (Debian's package; needs root, else those tests skip)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "Could not install chromium: browser tests will skip."; \
+		else echo "chromium is not installed and cannot be installed here: browser tests will skip."; fi; }
+
+check: install-dev
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Production-style server: gunicorn, whitenoise, settings from the environment
+serve: install
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/gunicorn peacekeeping.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,593 @@
+"""
+The casebook's domain: case studies of peace operations, the organisations behind them, the
+challenges they met, and the sources that support every fact.
+
+Publication is one rule, kept in one place: `PublishableQuerySet.published()`. Every public
+view, feed, sitemap, search and export starts from it.
+"""
+
+import datetime
+
+import reversion
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.citations import validate_citations
+
+CITATION_HELP = (
+    "Markdown. Cite a source inline with [[cite:SOURCE-KEY]] or, with a page or paragraph, "
+    "[[cite:SOURCE-KEY|p. 4]]. Each ## heading starts a section; every section should cite at "
+    "least one source. Raw HTML is removed when the page is shown."
+)
+
+source_key_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    "Use lower-case letters, digits and single hyphens, e.g. unsc-res-1270-1999.",
+)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Region(models.TextChoices):
+    AFRICA = "africa", "Africa"
+    AMERICAS = "americas", "Americas"
+    ASIA = "asia", "Asia"
+    EUROPE = "europe", "Europe"
+    MIDDLE_EAST = "middle-east", "Middle East"
+    OCEANIA = "oceania", "Oceania"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+def format_date(value, precision):
+    """A date as exactly as it is known: '22 October 1999', 'March 2007' or '2002'."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return str(value.year)
+    if precision == DatePrecision.MONTH:
+        return value.strftime("%B %Y")
+    return f"{value.day} {value:%B %Y}"
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Staff may preview any record at its public URL; everyone else sees published ones."""
+        if user.is_active and user.is_staff:
+            return self
+        return self.published()
+
+
+class Publishable(models.Model):
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        db_index=True,
+        help_text="Only published records are shown to readers.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="Set on first publication.")
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def status_constraint(cls, name):
+        return models.CheckConstraint(condition=Q(status__in=Status.values), name=name)
+
+    def save(self, *args, **kwargs):
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+
+class Country(models.Model):
+    code = models.CharField(
+        "ISO code",
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Two upper-case letters (ISO 3166-1 alpha-2).")],
+    )
+    name = models.CharField(max_length=100, unique=True)
+    region = models.CharField(max_length=12, choices=Region, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(condition=Q(region__in=Region.values), name="country_region_valid"),
+            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}$"), name="country_code_iso"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Objective(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Source(Publishable):
+    class Kind(models.TextChoices):
+        UN_DOCUMENT = "un_document", "UN document"
+        PRESS_RELEASE = "press_release", "Press release"
+        TREATY = "treaty", "Treaty or agreement"
+        REPORT = "report", "Official report"
+        BOOK = "book", "Book"
+        JOURNAL_ARTICLE = "journal_article", "Journal article"
+        NEWS = "news", "News"
+        WEB_PAGE = "web_page", "Web page"
+        DATASET = "dataset", "Dataset"
+
+    key = models.CharField(
+        max_length=80,
+        unique=True,
+        validators=[source_key_validator],
+        help_text="Stable key used in citations, e.g. unsc-res-1270-1999. Never change it once cited.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind, db_index=True)
+    title = models.CharField(max_length=300)
+    authors = models.CharField(max_length=300, blank=True)
+    publisher = models.CharField("publisher or issuing body", max_length=200, blank=True)
+    date = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
+    identifier = models.CharField(
+        max_length=100, blank=True, help_text="UN symbol, DOI or ISBN, e.g. S/RES/1270 (1999)."
+    )
+    url = models.URLField("URL", max_length=500, blank=True)
+    accessed = models.DateField(null=True, blank=True, help_text="When the URL was last checked.")
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            Publishable.status_constraint("source_status_valid"),
+            models.CheckConstraint(condition=Q(key__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"), name="source_key_format"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cases:source_detail", args=[self.key])
+
+    @property
+    def date_display(self):
+        return format_date(self.date, self.date_precision)
+
+
+class Citation(models.Model):
+    """One source supporting one record, or one fact (field) of it."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The fact this supports, e.g. start_date or mandate_type; blank for the whole record.",
+    )
+    locator = models.CharField(max_length=100, blank=True, help_text="Page, paragraph or article, e.g. para. 9.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["content_type", "object_id", "field", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "field", "source", "locator"],
+                name="citation_unique_per_fact",
+            )
+        ]
+
+    def __str__(self):
+        where = f" ({self.field})" if self.field else ""
+        return f"{self.source.key}{where}"
+
+
+class Organization(Publishable):
+    class Kind(models.TextChoices):
+        GLOBAL = "global", "Global body"
+        ALLIANCE = "alliance", "Military alliance"
+        REGIONAL = "regional", "Regional organisation"
+        COALITION = "coalition", "Coalition"
+
+    name = models.CharField(max_length=200, unique=True)
+    acronym = models.CharField(max_length=20)
+    slug = models.SlugField(unique=True, help_text="The common acronym in lower case, e.g. nato.")
+    kind = models.CharField(max_length=10, choices=Kind)
+    founded = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
+    )
+    headquarters = models.CharField(max_length=200, blank=True)
+    summary = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
+    body = models.TextField(blank=True, help_text=CITATION_HELP, validators=[validate_citations])
+    members = models.ManyToManyField(Country, blank=True, related_name="organizations")
+    citations = GenericRelation(Citation)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            Publishable.status_constraint("organization_status_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["global", "alliance", "regional", "coalition"]), name="organization_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def get_absolute_url(self):
+        return reverse("cases:organization_detail", args=[self.slug])
+
+
+class Challenge(Publishable):
+    class Category(models.TextChoices):
+        POLITICAL = "political", "Political"
+        OPERATIONAL = "operational", "Operational"
+        RESOURCES = "resources", "Resources"
+        LEGAL = "legal", "Legal"
+        SECURITY = "security", "Security"
+        ENVIRONMENTAL = "environmental", "Environmental"
+        SOCIAL = "social", "Social"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(unique=True)
+    category = models.CharField(max_length=15, choices=Category, db_index=True)
+    summary = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
+    body = models.TextField(blank=True, help_text=CITATION_HELP, validators=[validate_citations])
+    citations = GenericRelation(Citation)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [Publishable.status_constraint("challenge_status_valid")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cases:challenge_detail", args=[self.slug])
+
+
+class CaseStudyQuerySet(PublishableQuerySet):
+    def active_in(self, year):
+        """Missions whose span overlaps the year; an ongoing mission is active to this year."""
+        if year > timezone.now().year:
+            return self.none()
+        return self.filter(
+            Q(start_date__lt=datetime.date(year + 1, 1, 1))
+            & (Q(end_date__isnull=True) | Q(end_date__gte=datetime.date(year, 1, 1)))
+        )
+
+    def for_list(self):
+        """What a row of the case-study list shows, loaded in a fixed number of queries."""
+        return self.select_related(None).prefetch_related(
+            models.Prefetch(
+                "roles",
+                queryset=CaseOrganization.objects.select_related("organization").order_by("role", "organization__name"),
+            ),
+            "countries",
+        )
+
+
+class CaseStudy(Publishable):
+    class MandateType(models.TextChoices):
+        OBSERVER = "observer", "Observer"
+        TRADITIONAL = "traditional", "Traditional peacekeeping"
+        MULTIDIMENSIONAL = "multidimensional", "Multidimensional"
+        ENFORCEMENT = "enforcement", "Enforcement / stabilisation"
+
+    class Outcome(models.TextChoices):
+        COMPLETED = "completed", "Mandate completed"
+        TRANSITIONED = "transitioned", "Transitioned to a successor"
+        WITHDRAWN = "withdrawn", "Withdrawn or terminated"
+        ONGOING = "ongoing", "Ongoing"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    mission_name = models.CharField(max_length=200)
+    acronym = models.CharField(max_length=30, blank=True, db_index=True)
+    region = models.CharField(max_length=12, choices=Region, db_index=True)
+    countries = models.ManyToManyField(Country, related_name="case_studies", help_text="Host countries.")
+    organizations = models.ManyToManyField(Organization, through="CaseOrganization", related_name="case_studies")
+    mandate_type = models.CharField(max_length=20, choices=MandateType, db_index=True)
+    start_date = models.DateField(db_index=True)
+    start_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
+    end_date = models.DateField(null=True, blank=True, db_index=True, help_text="Empty while ongoing.")
+    end_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
+    outcome = models.CharField(max_length=15, choices=Outcome, db_index=True)
+    objectives = models.ManyToManyField(Objective, blank=True, related_name="case_studies")
+    summary = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
+    body = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
+    lessons = models.TextField("lessons learned", blank=True, help_text=CITATION_HELP, validators=[validate_citations])
+    peak_authorised_strength = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="Derived from the authorised strength figures on save; used for sorting.",
+    )
+    citations = GenericRelation(Citation)
+
+    objects = CaseStudyQuerySet.as_manager()
+
+    # Infobox facts that carry citations of their own (Citation.field).
+    CITABLE_FACTS = {
+        "mission": "Mission",
+        "countries": "Host countries",
+        "organizations": "Organisations",
+        "mandate_type": "Mandate type",
+        "start_date": "Start",
+        "end_date": "End",
+        "outcome": "Outcome",
+        "objectives": "Objectives",
+    }
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "case studies"
+        indexes = [models.Index(fields=["status", "start_date"])]
+        constraints = [
+            Publishable.status_constraint("casestudy_status_valid"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="casestudy_end_not_before_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(mandate_type__in=["observer", "traditional", "multidimensional", "enforcement"]),
+                name="casestudy_mandate_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["completed", "transitioned", "withdrawn", "ongoing"]),
+                name="casestudy_outcome_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cases:detail", args=[self.slug])
+
+    @property
+    def is_ongoing(self):
+        return self.end_date is None
+
+    @property
+    def start_display(self):
+        return format_date(self.start_date, self.start_precision)
+
+    @property
+    def end_display(self):
+        return format_date(self.end_date, self.end_precision) if self.end_date else "Ongoing"
+
+    @property
+    def years_display(self):
+        end = self.end_date.year if self.end_date else "present"
+        return f"{self.start_date.year}–{end}"
+
+    def refresh_peak_strength(self):
+        peak = self.strength_figures.filter(kind=StrengthFigure.Kind.AUTHORISED).aggregate(peak=models.Max("number"))[
+            "peak"
+        ]
+        CaseStudy.objects.filter(pk=self.pk).update(peak_authorised_strength=peak)
+        self.peak_authorised_strength = peak
+
+
+class CaseOrganization(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead"
+        PARTNER = "partner", "Partner"
+        AUTHORISING = "authorising", "Authorising"
+        FUNDING = "funding", "Funding"
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="roles")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="roles")
+    role = models.CharField(max_length=12, choices=Role, default=Role.LEAD)
+
+    class Meta:
+        ordering = ["role", "organization__name"]
+        verbose_name = "organisation role"
+        constraints = [
+            models.UniqueConstraint(fields=["case_study", "organization", "role"], name="caseorganization_unique_role"),
+            models.CheckConstraint(
+                condition=Q(role__in=["lead", "partner", "authorising", "funding"]),
+                name="caseorganization_role_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization.acronym or self.organization.name} ({self.get_role_display().lower()})"
+
+
+class CaseChallenge(models.Model):
+    """How one challenge showed up in one mission."""
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="case_challenges")
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="case_challenges")
+    description = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
+    citations = GenericRelation(Citation)
+
+    class Meta:
+        ordering = ["challenge__name"]
+        verbose_name = "challenge met"
+        verbose_name_plural = "challenges met"
+        constraints = [models.UniqueConstraint(fields=["case_study", "challenge"], name="casechallenge_unique")]
+
+    def __str__(self):
+        return f"{self.challenge} in {self.case_study}"
+
+
+class TimelineEvent(models.Model):
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="timeline_events")
+    date = models.DateField()
+    precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text=CITATION_HELP, validators=[validate_citations])
+    citations = GenericRelation(Citation)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["case_study", "date"])]
+
+    def __str__(self):
+        return f"{self.date_display}: {self.title}"
+
+    @property
+    def date_display(self):
+        return format_date(self.date, self.precision)
+
+
+class StrengthFigure(models.Model):
+    class Kind(models.TextChoices):
+        AUTHORISED = "authorised", "Authorised"
+        DEPLOYED = "deployed", "Deployed"
+
+    class Personnel(models.TextChoices):
+        TROOPS = "troops", "Troops"
+        MILITARY = "military", "Military personnel"
+        OBSERVERS = "observers", "Military observers"
+        POLICE = "police", "Police"
+        CIVILIANS = "civilians", "Civilians"
+        UNIFORMED = "uniformed", "Uniformed personnel"
+        TOTAL = "total", "All personnel"
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="strength_figures")
+    date = models.DateField()
+    date_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
+    kind = models.CharField(max_length=10, choices=Kind)
+    personnel = models.CharField(max_length=10, choices=Personnel, default=Personnel.MILITARY)
+    number = models.PositiveIntegerField()
+    approximate = models.BooleanField(default=False, help_text="Shown to readers as 'about'.")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="strength_figures")
+    locator = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date", "kind"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=0), name="strength_non_negative"),
+            models.CheckConstraint(condition=Q(kind__in=["authorised", "deployed"]), name="strength_kind_valid"),
+        ]
+
+    def __str__(self):
+        about = "about " if self.approximate else ""
+        return f"{self.get_kind_display()} {about}{self.number:,} {self.get_personnel_display().lower()}"
+
+    @property
+    def date_display(self):
+        return format_date(self.date, self.date_precision)
+
+
+class LegalInstrument(models.Model):
+    """A document that establishes, extends, changes or ends a mission."""
+
+    class Role(models.TextChoices):
+        ESTABLISHING = "establishing", "Established by"
+        ENDORSING = "endorsing", "Endorsed by"
+        EXTENDING = "extending", "Extended by"
+        EXPANDING = "expanding", "Expanded by"
+        AMENDING = "amending", "Amended by"
+        ENDING = "ending", "Ended by"
+        SUCCEEDING = "succeeding", "Successor established by"
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="instruments")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="instruments")
+    role = models.CharField(max_length=12, choices=Role)
+    date = models.DateField()
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = "legal instrument"
+        constraints = [models.UniqueConstraint(fields=["case_study", "source", "role"], name="instrument_unique_role")]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.source.identifier or self.source.title}"
+
+
+class Contribution(models.Model):
+    class Role(models.TextChoices):
+        TROOPS = "troops", "Troops"
+        POLICE = "police", "Police"
+        OBSERVERS = "observers", "Military observers"
+        FUNDING = "funding", "Funding"
+        LOGISTICS = "logistics", "Logistics"
+
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="contributions")
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="contributions")
+    role = models.CharField(max_length=10, choices=Role, default=Role.TROOPS)
+    peak_personnel = models.PositiveIntegerField(null=True, blank=True)
+    approximate = models.BooleanField(default=False, help_text="Shown to readers as 'about'.")
+    note = models.CharField(max_length=300, blank=True)
+    citations = GenericRelation(Citation)
+
+    class Meta:
+        ordering = ["-peak_personnel", "country__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_study", "country", "role"], name="contribution_unique"),
+            models.CheckConstraint(
+                condition=Q(peak_personnel__isnull=True) | Q(peak_personnel__gte=0),
+                name="contribution_personnel_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.country} ({self.get_role_display().lower()})"
+
+
+# History: a version of a record includes its inline rows, so restoring a version restores them.
+reversion.register(Citation)
+reversion.register(CaseOrganization)
+reversion.register(CaseChallenge, follow=["citations"])
+reversion.register(TimelineEvent, follow=["citations"])
+reversion.register(StrengthFigure)
+reversion.register(LegalInstrument)
+reversion.register(Contribution, follow=["citations"])
+reversion.register(Source)
+reversion.register(Organization, follow=["citations"])
+reversion.register(Challenge, follow=["citations"])
+reversion.register(
+    CaseStudy,
+    follow=[
+        "roles",
+        "case_challenges",
+        "timeline_events",
+        "strength_figures",
+        "instruments",
+        "contributions",
+        "citations",
+    ],
+)

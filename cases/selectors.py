@@ -1,0 +1,221 @@
+"""
+Reads for the public pages: each function loads what one page shows in a fixed number of
+queries, from published records only (a published page links only to published neighbours).
+"""
+
+from collections import defaultdict
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404
+
+from cases.citations import References, cited_keys
+from cases.models import (
+    CaseChallenge,
+    CaseOrganization,
+    CaseStudy,
+    Challenge,
+    Citation,
+    Contribution,
+    LegalInstrument,
+    Organization,
+    Source,
+    Status,
+    StrengthFigure,
+    TimelineEvent,
+)
+
+
+def citations_by_object(objects):
+    """Citation rows (with their published sources) for several records, in one query."""
+    wanted = defaultdict(set)
+    for obj in objects:
+        wanted[ContentType.objects.get_for_model(obj).pk].add(obj.pk)
+    if not wanted:
+        return {}
+    condition = Q()
+    for content_type_id, ids in wanted.items():
+        condition |= Q(content_type_id=content_type_id, object_id__in=ids)
+    grouped = defaultdict(list)
+    rows = Citation.objects.filter(condition, source__status=Status.PUBLISHED).select_related("source")
+    for citation in rows.order_by("id"):
+        grouped[(citation.content_type_id, citation.object_id, citation.field)].append(citation)
+    return grouped
+
+
+def _citations_for(grouped, obj, field=""):
+    return grouped.get((ContentType.objects.get_for_model(obj).pk, obj.pk, field), [])
+
+
+def published_sources(keys):
+    return {source.key: source for source in Source.objects.published().filter(key__in=keys)}
+
+
+def case_study_for_page(slug, user):
+    queryset = CaseStudy.objects.visible_to(user).prefetch_related(
+        Prefetch(
+            "roles",
+            queryset=CaseOrganization.objects.filter(organization__status=Status.PUBLISHED).select_related(
+                "organization"
+            ),
+        ),
+        "countries",
+        "objectives",
+        Prefetch(
+            "case_challenges",
+            queryset=CaseChallenge.objects.filter(challenge__status=Status.PUBLISHED).select_related("challenge"),
+        ),
+        "timeline_events",
+        Prefetch("strength_figures", queryset=StrengthFigure.objects.select_related("source")),
+        Prefetch("instruments", queryset=LegalInstrument.objects.select_related("source")),
+        Prefetch("contributions", queryset=Contribution.objects.select_related("country")),
+    )
+    return get_object_or_404(queryset, slug=slug)
+
+
+def case_study_page(case):
+    """Everything the case-study page shows, rendered in reading order so footnotes number up."""
+    events = list(case.timeline_events.all())
+    challenges = list(case.case_challenges.all())
+    contributions = list(case.contributions.all())
+    grouped = citations_by_object([case, *events, *challenges, *contributions])
+    texts = [case.summary, case.body, case.lessons]
+    texts += [item.description for item in events + challenges]
+    references = References(published_sources(cited_keys(*texts)))
+    for citation_list in grouped.values():
+        for citation in citation_list:
+            references.sources_by_key.setdefault(citation.source.key, citation.source)
+    for figure in case.strength_figures.all():
+        if figure.source.is_published:
+            references.sources_by_key.setdefault(figure.source.key, figure.source)
+    for instrument in case.instruments.all():
+        if instrument.source.is_published:
+            references.sources_by_key.setdefault(instrument.source.key, instrument.source)
+
+    summary = references.render(case.summary)
+    whole_record = references.cite_all(_citations_for(grouped, case))
+    facts = {name: references.cite_all(_citations_for(grouped, case, name)) for name in CaseStudy.CITABLE_FACTS}
+    authorised = [f for f in case.strength_figures.all() if f.kind == StrengthFigure.Kind.AUTHORISED]
+    peak = max(authorised, key=lambda figure: figure.number, default=None)
+    peak_strength = peak and {"figure": peak, "marker": references.cite(peak.source.key, peak.locator)}
+    established_by = [
+        {"instrument": instrument, "marker": references.cite(instrument.source.key)}
+        for instrument in case.instruments.all()
+        if instrument.role == LegalInstrument.Role.ESTABLISHING
+    ]
+    body = references.render(case.body)
+    for challenge in challenges:
+        challenge.description_html = references.render(challenge.description)
+        challenge.markers = references.cite_all(_citations_for(grouped, challenge))
+    for event in events:
+        event.description_html = references.render(event.description)
+        event.markers = references.cite_all(_citations_for(grouped, event))
+    strength = [
+        {"figure": figure, "marker": references.cite(figure.source.key, figure.locator)}
+        for figure in case.strength_figures.all()
+    ]
+    instruments = [
+        {"instrument": instrument, "marker": references.cite(instrument.source.key)}
+        for instrument in case.instruments.all()
+    ]
+    for contribution in contributions:
+        contribution.markers = references.cite_all(_citations_for(grouped, contribution))
+    lessons = references.render(case.lessons)
+    return {
+        "summary": summary,
+        "facts": facts,
+        "strength": strength,
+        "peak_strength": peak_strength,
+        "established_by": established_by,
+        "instruments": instruments,
+        "body": body,
+        "challenges": challenges,
+        "events": events,
+        "contributions": contributions,
+        "lessons": lessons,
+        "general_citations": whole_record,
+        "references": references,
+        "lead_roles": [role for role in case.roles.all() if role.role == CaseOrganization.Role.LEAD],
+    }
+
+
+def record_page(record):
+    """Summary and body of an organisation or challenge, with its whole-record citations."""
+    grouped = citations_by_object([record])
+    references = References(published_sources(cited_keys(record.summary, record.body)))
+    summary = references.render(record.summary)
+    markers = references.cite_all(_citations_for(grouped, record))
+    body = references.render(record.body)
+    return {"summary": summary, "markers": markers, "body": body, "references": references}
+
+
+def organization_list():
+    return Organization.objects.published().annotate(
+        case_count=Count("roles__case_study", filter=Q(roles__case_study__status=Status.PUBLISHED), distinct=True)
+    )
+
+
+def challenge_list():
+    return Challenge.objects.published().annotate(
+        case_count=Count(
+            "case_challenges", filter=Q(case_challenges__case_study__status=Status.PUBLISHED), distinct=True
+        )
+    )
+
+
+def case_studies_of_organization(organization):
+    return (
+        CaseStudy.objects.published()
+        .filter(pk__in=CaseOrganization.objects.filter(organization=organization).values("case_study_id"))
+        .for_list()
+        .order_by("start_date", "title")
+    )
+
+
+def case_challenges_of(challenge):
+    return (
+        CaseChallenge.objects.filter(challenge=challenge, case_study__status=Status.PUBLISHED)
+        .select_related("case_study")
+        .order_by("case_study__start_date")
+    )
+
+
+def source_citing_records(source):
+    """Every published page that cites a source, with how it cites it."""
+    text_match = Q(summary__contains=f"[[cite:{source.key}]") | Q(summary__contains=f"[[cite:{source.key}|")
+    text_match |= Q(body__contains=f"[[cite:{source.key}]") | Q(body__contains=f"[[cite:{source.key}|")
+    cited_case_ids = set(
+        Citation.objects.filter(source=source, content_type=ContentType.objects.get_for_model(CaseStudy)).values_list(
+            "object_id", flat=True
+        )
+    )
+    case_filter = (
+        text_match
+        | Q(lessons__contains=f"[[cite:{source.key}")
+        | Q(pk__in=cited_case_ids)
+        | Q(strength_figures__source=source)
+        | Q(instruments__source=source)
+        | Q(timeline_events__description__contains=f"[[cite:{source.key}")
+        | Q(case_challenges__description__contains=f"[[cite:{source.key}")
+    )
+    for model in (CaseChallenge, Contribution):
+        ids = Citation.objects.filter(source=source, content_type=ContentType.objects.get_for_model(model)).values(
+            "object_id"
+        )
+        case_filter |= Q(pk__in=model.objects.filter(pk__in=ids).values("case_study_id"))
+    event_ids = Citation.objects.filter(
+        source=source, content_type=ContentType.objects.get_for_model(TimelineEvent)
+    ).values("object_id")
+    case_filter |= Q(pk__in=TimelineEvent.objects.filter(pk__in=event_ids).values("case_study_id"))
+
+    def cited_records(model):
+        ids = Citation.objects.filter(source=source, content_type=ContentType.objects.get_for_model(model)).values(
+            "object_id"
+        )
+        return model.objects.published().filter(text_match | Q(pk__in=ids)).order_by("name")
+
+    return {
+        "case_studies": CaseStudy.objects.published().filter(pk__in=CaseStudy.objects.filter(case_filter).values("pk")),
+        "organizations": cited_records(Organization),
+        "challenges": cited_records(Challenge),
+    }

@@ -1,0 +1,166 @@
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Min
+from django.views.generic import DetailView, ListView, TemplateView
+from django_filters.views import FilterView
+
+from cases import selectors
+from cases.filters import CaseStudyFilter
+from cases.models import CaseStudy, Challenge, Organization, Source
+
+
+class ForgivingPaginationMixin:
+    """A page number that is not a number, or past the end, shows a page and says why."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = Paginator(queryset, page_size)
+        requested = self.request.GET.get(self.page_kwarg) or 1
+        self.pagination_message = ""
+        try:
+            page = paginator.page(requested)
+        except PageNotAnInteger:
+            self.pagination_message = f"“{requested}” is not a page number; showing page 1."
+            page = paginator.page(1)
+        except EmptyPage:
+            last = paginator.num_pages
+            self.pagination_message = f"There is no page {requested}; showing page {last}, the last."
+            page = paginator.page(last)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["pagination_message"] = getattr(self, "pagination_message", "")
+        query = self.request.GET.copy()
+        query.pop(self.page_kwarg, None)
+        context["query_without_page"] = query.urlencode()
+        return context
+
+
+class HomeView(TemplateView):
+    template_name = "cases/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        published = CaseStudy.objects.published()
+        context["featured"] = (
+            published.for_list()
+            .order_by("start_date")
+            .filter(slug__in=["sierra-leone-unamsil", "kosovo-kfor", "somalia-amisom"])
+            or published.for_list().order_by("-updated_at")[:3]
+        )
+        context["recent"] = published.order_by("-updated_at")[:5]
+        context["timeline"] = published.order_by("start_date", "title").only(
+            "title", "slug", "acronym", "start_date", "end_date"
+        )
+        context["counts"] = {
+            "case_studies": published.count(),
+            "organizations": Organization.objects.published().count(),
+            "challenges": Challenge.objects.published().count(),
+            "sources": Source.objects.published().count(),
+        }
+        context["first_year"] = published.aggregate(first=Min("start_date"))["first"]
+        return context
+
+
+class CaseStudyListView(ForgivingPaginationMixin, FilterView):
+    filterset_class = CaseStudyFilter
+    template_name = "cases/casestudy_list.html"
+    paginate_by = 20
+    # Invalid parameters are reported and ignored; the valid ones still filter.
+    strict = False
+
+    def get_queryset(self):
+        return CaseStudy.objects.published().for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = self.filterset.form
+        context["filter_errors"] = [
+            (form.fields[name].label if name in form.fields else name, errors) for name, errors in form.errors.items()
+        ]
+        return context
+
+
+class CaseStudyDetailView(DetailView):
+    template_name = "cases/casestudy_detail.html"
+    context_object_name = "case"
+
+    def get_object(self, queryset=None):
+        return selectors.case_study_for_page(self.kwargs["slug"], self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.case_study_page(self.object))
+        return context
+
+
+class OrganizationListView(ListView):
+    template_name = "cases/organization_list.html"
+    context_object_name = "organizations"
+
+    def get_queryset(self):
+        return selectors.organization_list()
+
+
+class OrganizationDetailView(DetailView):
+    template_name = "cases/organization_detail.html"
+    context_object_name = "organization"
+
+    def get_queryset(self):
+        return Organization.objects.visible_to(self.request.user).prefetch_related("members")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.record_page(self.object))
+        context["case_studies"] = selectors.case_studies_of_organization(self.object)
+        return context
+
+
+class ChallengeListView(ListView):
+    template_name = "cases/challenge_list.html"
+    context_object_name = "challenges"
+
+    def get_queryset(self):
+        return selectors.challenge_list()
+
+
+class ChallengeDetailView(DetailView):
+    template_name = "cases/challenge_detail.html"
+    context_object_name = "challenge"
+
+    def get_queryset(self):
+        return Challenge.objects.visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.record_page(self.object))
+        context["occurrences"] = selectors.case_challenges_of(self.object)
+        return context
+
+
+class SourceListView(ForgivingPaginationMixin, ListView):
+    template_name = "cases/source_list.html"
+    context_object_name = "sources"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return Source.objects.published().order_by("kind", "date", "key")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["kinds"] = Source.objects.published().values("kind").annotate(count=Count("id")).order_by("kind")
+        return context
+
+
+class SourceDetailView(DetailView):
+    template_name = "cases/source_detail.html"
+    context_object_name = "source"
+    slug_field = "key"
+    slug_url_kwarg = "key"
+
+    def get_queryset(self):
+        return Source.objects.visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.source_citing_records(self.object))
+        return context
