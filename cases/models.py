@@ -64,6 +64,10 @@ def format_date(value, precision):
     return f"{value.day} {value:%B %Y}"
 
 
+def status_constraint(name):
+    return models.CheckConstraint(condition=Q(status__in=Status.values), name=name)
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
@@ -91,10 +95,6 @@ class Publishable(models.Model):
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def status_constraint(cls, name):
-        return models.CheckConstraint(condition=Q(status__in=Status.values), name=name)
 
     def save(self, *args, **kwargs):
         if self.status == Status.PUBLISHED and self.published_at is None:
@@ -172,7 +172,7 @@ class Source(Publishable):
     class Meta:
         ordering = ["key"]
         constraints = [
-            Publishable.status_constraint("source_status_valid"),
+            status_constraint("source_status_valid"),
             models.CheckConstraint(condition=Q(key__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"), name="source_key_format"),
         ]
 
@@ -240,7 +240,7 @@ class Organization(Publishable):
     class Meta:
         ordering = ["name"]
         constraints = [
-            Publishable.status_constraint("organization_status_valid"),
+            status_constraint("organization_status_valid"),
             models.CheckConstraint(
                 condition=Q(kind__in=["global", "alliance", "regional", "coalition"]), name="organization_kind_valid"
             ),
@@ -272,7 +272,7 @@ class Challenge(Publishable):
 
     class Meta:
         ordering = ["name"]
-        constraints = [Publishable.status_constraint("challenge_status_valid")]
+        constraints = [status_constraint("challenge_status_valid")]
 
     def __str__(self):
         return self.name
@@ -360,7 +360,7 @@ class CaseStudy(Publishable):
         verbose_name_plural = "case studies"
         indexes = [models.Index(fields=["status", "start_date"])]
         constraints = [
-            Publishable.status_constraint("casestudy_status_valid"),
+            status_constraint("casestudy_status_valid"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="casestudy_end_not_before_start",
