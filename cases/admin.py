@@ -2,11 +2,22 @@
 The editors' admin. Every save is kept as a version (django-reversion), inline rows included.
 """
 
-from django.contrib import admin
+import reversion
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
+from cases import attention, history
 from cases.models import (
     CaseChallenge,
     CaseOrganization,
@@ -19,8 +30,10 @@ from cases.models import (
     Objective,
     Organization,
     Source,
+    Status,
     StrengthFigure,
     TimelineEvent,
+    TransitionNotAllowed,
 )
 
 
@@ -73,9 +86,220 @@ class CaseChallengeInline(admin.StackedInline):
     autocomplete_fields = ["challenge"]
 
 
+class ConflictCheckingForm(forms.ModelForm):
+    """
+    Refuses a save made from a stale copy: the form remembers which edit it started from, and
+    if someone saved the record since, it shows what changed and keeps this editor's text.
+    """
+
+    based_on_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_summary = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Optional: what you changed and why. Shown in the history, to readers too once published.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict_changes = None
+        if self.instance.pk:
+            self.fields["based_on_revision"].initial = self.instance.edit_revision
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("based_on_revision")
+        current = self.instance.edit_revision if self.instance.pk else None
+        if current is not None and seen is not None and seen != current:
+            self.conflict_changes = history.changes_since(self.instance, seen)
+            # The next save, after merging, is made against the record as it is now.
+            self.data = self.data.copy()
+            self.data["based_on_revision"] = current
+            latest = history.versions_of(self.instance).first()
+            who = ""
+            if latest and latest.revision.user:
+                who = f" by {latest.revision.user.get_username()}"
+            raise forms.ValidationError(
+                f"Someone else saved this record{who} after you opened it. Nothing of yours was saved: "
+                "your text is still in the form. Compare it with their changes listed above, merge, "
+                "then save again.",
+                code="edit_conflict",
+            )
+        return cleaned
+
+
 class PublishableAdmin(VersionAdmin):
+    form = ConflictCheckingForm
+    change_form_template = "admin/cases/publishable_change_form.html"
+    object_history_template = "admin/cases/history.html"
     list_filter = ["status"]
-    readonly_fields = ["created_at", "updated_at", "published_at"]
+    readonly_fields = ["status", "created_at", "updated_at", "published_at", "reviewed_at", "status_changed_by"]
+    actions = ["submit_for_review", "publish", "unpublish", "return_to_draft"]
+
+    # -- who may do what -----------------------------------------------------------------
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        # What readers see changes only through a reviewer.
+        if obj is not None and obj.status in (Status.PUBLISHED, Status.ARCHIVED):
+            return request.user.has_perm(self.model.publish_permission())
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status in (Status.PUBLISHED, Status.ARCHIVED):
+            return request.user.is_superuser
+        return super().has_delete_permission(request, obj)
+
+    # -- workflow ------------------------------------------------------------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["transitions"] = obj.allowed_transitions(request.user) if obj else []
+        context["history_url"] = (
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]) if obj else ""
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def log_addition(self, request, obj, message):
+        super().log_addition(request, obj, message)
+        self._set_summary(request)
+
+    def log_change(self, request, obj, message):
+        super().log_change(request, obj, message)
+        self._set_summary(request)
+
+    def _set_summary(self, request):
+        summary = getattr(request, "change_summary", "")
+        if summary and reversion.is_active():
+            reversion.set_comment(summary)
+
+    def save_model(self, request, obj, form, change):
+        request.change_summary = form.cleaned_data.get("change_summary", "")
+        super().save_model(request, obj, form, change)
+        target = request.POST.get("_transition")
+        if target:
+            self._transition(request, obj, target)
+
+    def _transition(self, request, obj, target):
+        try:
+            verb = obj.transition_to(target, user=request.user)
+        except TransitionNotAllowed as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return False
+        self.message_user(request, f"“{obj}”: {verb} done; it is now {obj.get_status_display().lower()}.")
+        return True
+
+    def _bulk_transition(self, request, queryset, target):
+        done = 0
+        for obj in queryset:
+            with reversion.create_revision():
+                reversion.set_user(request.user)
+                reversion.set_comment(f"Status changed to {Status(target).label.lower()}")
+                done += self._transition(request, obj, target)
+        if not done:
+            self.message_user(request, "Nothing changed.", messages.WARNING)
+
+    @admin.action(description="Submit selected for review")
+    def submit_for_review(self, request, queryset):
+        self._bulk_transition(request, queryset, Status.REVIEW)
+
+    @admin.action(description="Publish selected (reviewers)")
+    def publish(self, request, queryset):
+        self._bulk_transition(request, queryset, Status.PUBLISHED)
+
+    @admin.action(description="Unpublish selected (reviewers)")
+    def unpublish(self, request, queryset):
+        self._bulk_transition(request, queryset, Status.DRAFT)
+
+    @admin.action(description="Return selected to draft")
+    def return_to_draft(self, request, queryset):
+        self._bulk_transition(request, queryset, Status.DRAFT)
+
+    # -- history -------------------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="{}_{}_compare".format(*info),
+            ),
+            path(
+                "<path:object_id>/history/<int:version_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="{}_{}_restore".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _object_or_404(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise Http404("No such record.")
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self._object_or_404(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "object": obj,
+            "title": f"History of “{obj}”",
+            "versions": history.versions_of(obj),
+            "can_restore": self.has_change_permission(request, obj),
+        }
+        return TemplateResponse(request, self.object_history_template, context)
+
+    def compare_view(self, request, object_id):
+        obj = self._object_or_404(request, object_id)
+        versions = history.versions_of(obj)
+        try:
+            old = versions.get(pk=int(request.GET.get("from", "")))
+            new = versions.get(pk=int(request.GET.get("to", "")))
+        except (ValueError, Version.DoesNotExist):
+            self.message_user(request, "Choose two versions of this record to compare.", messages.ERROR)
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]))
+        if old.revision.date_created > new.revision.date_created:
+            old, new = new, old
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "object": obj,
+            "title": f"Changes to “{obj}”",
+            "old": old,
+            "new": new,
+            "changes": history.compare(old, new),
+            "can_restore": self.has_change_permission(request, obj),
+        }
+        return TemplateResponse(request, "admin/cases/compare.html", context)
+
+    def restore_view(self, request, object_id, version_id):
+        obj = self._object_or_404(request, object_id)
+        history_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk])
+        if request.method != "POST":
+            return redirect(history_url)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        version = get_object_or_404(history.versions_of(obj), pk=version_id)
+        try:
+            history.restore(version, user=request.user)
+        except history.RestoreError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Restored the version of {version.revision.date_created:%d %B %Y %H:%M}. "
+                "The restore is a new version: nothing was lost.",
+            )
+        return redirect(history_url)
+
+    # The stock revision and recover views would restore the workflow status along with the
+    # content, bypassing review; restoring goes through restore_view instead.
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[object_id]))
+
+    def recover_view(self, request, version_id, extra_context=None):
+        raise PermissionDenied
 
 
 @admin.register(CaseStudy)
@@ -122,7 +346,21 @@ class CaseStudyAdmin(PublishableAdmin):
             },
         ),
         ("Content", {"fields": ["summary", "body", "lessons"]}),
-        ("Publication", {"fields": ["status", "created_at", "updated_at", "published_at"]}),
+        (
+            "Publication",
+            {
+                "fields": [
+                    "status",
+                    "status_changed_by",
+                    "created_at",
+                    "updated_at",
+                    "published_at",
+                    "reviewed_at",
+                    "change_summary",
+                    "based_on_revision",
+                ]
+            },
+        ),
     ]
 
     def save_related(self, request, form, formsets, change):
@@ -155,6 +393,7 @@ class SourceAdmin(PublishableAdmin):
     list_filter = ["status", "kind", "publisher"]
     search_fields = ["key", "title", "identifier", "publisher", "authors"]
     date_hierarchy = "date"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="URL")
     def link(self, source):
@@ -184,3 +423,13 @@ class CitationAdmin(admin.ModelAdmin):
     list_select_related = ["source", "content_type"]
     search_fields = ["source__key", "locator", "note"]
     autocomplete_fields = ["source"]
+
+
+def attention_board_view(request):
+    """Everything that needs an editor: uncited facts, waiting reviews, unused sources..."""
+    context = {
+        **admin.site.each_context(request),
+        "title": "Needs attention",
+        **attention.board(),
+    }
+    return TemplateResponse(request, "admin/cases/attention.html", context)

@@ -108,12 +108,18 @@ def read_documents(directory=CONTENT_DIR):
 def load_content(directory=CONTENT_DIR, *, dry_run=False):
     records, origins = read_documents(directory)
     loader = _Loader(records, origins)
-    with transaction.atomic(), reversion.create_revision(manage_manually=True):
-        reversion.set_comment("Loaded from the content files")
+    with transaction.atomic():
         loader.run()
         if dry_run:
             transaction.set_rollback(True)
     return loader.report
+
+
+def keep_version(obj):
+    """One revision per record, so restoring it never touches another record."""
+    with reversion.create_revision():
+        reversion.set_comment("Loaded from the content files")
+        reversion.add_to_revision(obj)
 
 
 def parse_cite(entry):
@@ -185,7 +191,7 @@ class _Loader:
                 manager.set(wanted)
                 action = "updated" if action == "unchanged" else action
         if action != "unchanged" and revision:
-            reversion.add_to_revision(obj)
+            keep_version(obj)
         self.report.record(label, action)
         obj._load_action = action
         return obj
@@ -284,7 +290,7 @@ class _Loader:
             self.report.updated[obj._meta.verbose_name_plural] += 1
             obj._load_action = "updated"
         if obj._load_action != "unchanged":
-            reversion.add_to_revision(obj)
+            keep_version(obj)
 
     def load_case_study(self, slug, item):
         where = self.where("case_study", slug)
@@ -324,7 +330,7 @@ class _Loader:
             case._load_action = "updated"
         if case._load_action != "unchanged":
             case.refresh_peak_strength()
-            reversion.add_to_revision(case)
+            keep_version(case)
         return case
 
     def sync_children(self, case, item, where):

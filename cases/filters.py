@@ -38,6 +38,10 @@ class CountryCodeField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+class CountryFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = CountryCodeField
+
+
 class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -86,10 +90,9 @@ class CaseStudyFilter(django_filters.FilterSet):
         label="Organisation",
     )
     region = django_filters.MultipleChoiceFilter(choices=Region.choices, distinct=False, label="Region")
-    country = django_filters.ModelMultipleChoiceFilter(
+    country = CountryFilter(
         queryset=Country.objects.all(),
         to_field_name="code",
-        field_class=CountryCodeField,
         method="filter_country",
         label="Host country",
     )

@@ -9,6 +9,7 @@ view, feed, sitemap, search and export starts from it.
 import datetime
 
 import reversion
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -79,17 +80,48 @@ class PublishableQuerySet(models.QuerySet):
         return self.published()
 
 
+class TransitionNotAllowed(Exception):
+    """A status change the workflow or the user's role does not allow; the message says why."""
+
+
 class Publishable(models.Model):
+    """
+    A record readers see only once a reviewer has published it.
+
+    Status moves draft -> in review -> published -> archived, and back to draft. Editors submit
+    and withdraw; only reviewers (the `publish_*` permission) publish, unpublish and archive.
+    """
+
+    # (from, to): (verb, needs the publish permission)
+    TRANSITIONS = {
+        (Status.DRAFT, Status.REVIEW): ("submit for review", False),
+        (Status.REVIEW, Status.DRAFT): ("return to draft", False),
+        (Status.REVIEW, Status.PUBLISHED): ("publish", True),
+        (Status.PUBLISHED, Status.DRAFT): ("unpublish", True),
+        (Status.PUBLISHED, Status.ARCHIVED): ("archive", True),
+        (Status.ARCHIVED, Status.DRAFT): ("reopen as draft", True),
+    }
+
     status = models.CharField(
         max_length=10,
         choices=Status,
         default=Status.DRAFT,
         db_index=True,
+        editable=False,
         help_text="Only published records are shown to readers.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="Set on first publication.")
+    reviewed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, db_index=True, help_text="When a reviewer last published it."
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Bumped on every save; an edit made from an older copy is refused instead of overwriting.
+    edit_revision = models.PositiveIntegerField(default=1, editable=False)
 
     objects = PublishableQuerySet.as_manager()
 
@@ -99,11 +131,55 @@ class Publishable(models.Model):
     def save(self, *args, **kwargs):
         if self.status == Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+            self.reviewed_at = self.reviewed_at or self.published_at
+        if self.pk is not None and not kwargs.get("force_insert"):
+            self.edit_revision += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "edit_revision"}
         super().save(*args, **kwargs)
 
     @property
     def is_published(self):
         return self.status == Status.PUBLISHED
+
+    def get_admin_url(self):
+        return reverse(f"admin:{self._meta.app_label}_{self._meta.model_name}_change", args=[self.pk])
+
+    @classmethod
+    def publish_permission(cls):
+        return f"{cls._meta.app_label}.publish_{cls._meta.model_name}"
+
+    def allowed_transitions(self, user):
+        """The statuses this user may move the record to, with the verb for each."""
+        return [
+            (to, verb)
+            for (source, to), (verb, needs_publish) in self.TRANSITIONS.items()
+            if source == self.status and self._may(user, needs_publish)
+        ]
+
+    def _may(self, user, needs_publish):
+        change = f"{self._meta.app_label}.change_{self._meta.model_name}"
+        return user.has_perm(change) and (not needs_publish or user.has_perm(self.publish_permission()))
+
+    def transition_to(self, status, *, user):
+        """Move to `status` if the workflow and the user's role allow it, and record who and when."""
+        rule = self.TRANSITIONS.get((self.status, status))
+        if rule is None:
+            raise TransitionNotAllowed(
+                f"A record that is {self.get_status_display().lower()} cannot become "
+                f"{Status(status).label.lower()} directly."
+            )
+        verb, needs_publish = rule
+        if not self._may(user, needs_publish):
+            raise TransitionNotAllowed(f"Only reviewers may {verb} {self._meta.verbose_name_plural}.")
+        now = timezone.now()
+        self.status = status
+        self.status_changed_at = now
+        self.status_changed_by = user if user.is_authenticated else None
+        if status == Status.PUBLISHED:
+            self.reviewed_at = now
+        self.save()
+        return verb
 
 
 class Country(models.Model):
@@ -170,6 +246,7 @@ class Source(Publishable):
     accessed = models.DateField(null=True, blank=True, help_text="When the URL was last checked.")
 
     class Meta:
+        permissions = [("publish_source", "Can publish, unpublish and archive sources")]
         ordering = ["key"]
         constraints = [
             status_constraint("source_status_valid"),
@@ -238,6 +315,7 @@ class Organization(Publishable):
     citations = GenericRelation(Citation)
 
     class Meta:
+        permissions = [("publish_organization", "Can publish, unpublish and archive organisations")]
         ordering = ["name"]
         constraints = [
             status_constraint("organization_status_valid"),
@@ -271,6 +349,7 @@ class Challenge(Publishable):
     citations = GenericRelation(Citation)
 
     class Meta:
+        permissions = [("publish_challenge", "Can publish, unpublish and archive challenges")]
         ordering = ["name"]
         constraints = [status_constraint("challenge_status_valid")]
 
@@ -356,6 +435,7 @@ class CaseStudy(Publishable):
     }
 
     class Meta:
+        permissions = [("publish_casestudy", "Can publish, unpublish and archive case studies")]
         ordering = ["title"]
         verbose_name_plural = "case studies"
         indexes = [models.Index(fields=["status", "start_date"])]

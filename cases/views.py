@@ -1,9 +1,9 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Min
+from django.db.models import Count
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import selectors
+from cases import history, selectors
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, Source
 
@@ -57,7 +57,6 @@ class HomeView(TemplateView):
             "challenges": Challenge.objects.published().count(),
             "sources": Source.objects.published().count(),
         }
-        context["first_year"] = published.aggregate(first=Min("start_date"))["first"]
         return context
 
 
@@ -163,4 +162,19 @@ class SourceDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.source_citing_records(self.object))
+        return context
+
+
+class CaseStudyHistoryView(DetailView):
+    """The published versions of a case study, each with what changed since the one before."""
+
+    template_name = "cases/casestudy_history.html"
+    context_object_name = "case"
+
+    def get_queryset(self):
+        return CaseStudy.objects.visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["entries"] = history.public_history(self.object)
         return context

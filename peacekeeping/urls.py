@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cases.admin import attention_board_view
+
 admin.site.site_header = "Peacekeeping Casebook: editors"
 admin.site.site_title = "Peacekeeping Casebook admin"
 admin.site.index_title = "Curate the casebook"
 
 urlpatterns = [
+    path("admin/attention/", admin.site.admin_view(attention_board_view), name="attention"),
     path("admin/", admin.site.urls),
     path("", include("cases.urls")),
 ]

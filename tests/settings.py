@@ -11,3 +11,5 @@ from peacekeeping.settings import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
