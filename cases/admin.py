@@ -110,7 +110,12 @@ class ConflictCheckingForm(forms.ModelForm):
         seen = cleaned.get("based_on_revision")
         current = self.instance.edit_revision if self.instance.pk else None
         if current is not None and seen is not None and seen != current:
-            self.conflict_changes = history.changes_since(self.instance, seen)
+            self.conflict_changes = history.changes_since(self.instance, seen) or [
+                # No version of what this editor started from: show what is saved now.
+                {"label": name, "text": False, "old": cleaned[name], "new": getattr(self.instance, name)}
+                for name in self.changed_data
+                if name in cleaned and hasattr(self.instance, name) and cleaned[name] != getattr(self.instance, name)
+            ]
             # The next save, after merging, is made against the record as it is now.
             self.data = self.data.copy()
             self.data["based_on_revision"] = current
@@ -259,7 +264,7 @@ class PublishableAdmin(VersionAdmin):
         except (ValueError, Version.DoesNotExist):
             self.message_user(request, "Choose two versions of this record to compare.", messages.ERROR)
             return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]))
-        if old.revision.date_created > new.revision.date_created:
+        if old.revision_id > new.revision_id:
             old, new = new, old
         context = {
             **self.admin_site.each_context(request),

@@ -28,6 +28,10 @@ WORKFLOW_FIELDS = {
 }
 
 
+# Words, runs of white space and single punctuation marks: a changed comma shows as a comma.
+TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+
+
 class RestoreError(Exception):
     """A version that cannot be restored as it is; the message says what is missing."""
 
@@ -73,8 +77,8 @@ def changes_since(obj, seen_revision):
 
 def word_diff(old, new):
     """Word-level difference as safe HTML with <del> and <ins>."""
-    old_words = re.split(r"(\s+)", str(old or ""))
-    new_words = re.split(r"(\s+)", str(new or ""))
+    old_words = TOKEN.findall(str(old or ""))
+    new_words = TOKEN.findall(str(new or ""))
     parts = []
     matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():

@@ -316,6 +316,7 @@ class Organization(Publishable):
 
     class Meta:
         permissions = [("publish_organization", "Can publish, unpublish and archive organisations")]
+        verbose_name = "organisation"
         ordering = ["name"]
         constraints = [
             status_constraint("organization_status_valid"),

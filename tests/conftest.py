@@ -16,3 +16,21 @@ def superuser(db):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+def _member(username, group_name):
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create_user(username, password="correct horse battery", is_staff=True)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    return _member("editor", "Editors")
+
+
+@pytest.fixture
+def reviewer(db):
+    return _member("reviewer", "Reviewers")

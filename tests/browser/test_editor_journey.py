@@ -1,0 +1,97 @@
+import re
+
+import pytest
+from django.contrib.auth.models import Group, User
+from playwright.sync_api import expect
+
+from tests.factories import make_country, make_source
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(transactional_db):
+    from django.core.management import call_command
+
+    # transactional_db flushes the migration-created groups: recreate them as migrate would.
+    call_command("migrate", "cases", "0001", verbosity=0)
+    call_command("migrate", "cases", verbosity=0)
+    editor = User.objects.create_user("edith", password=PASSWORD, is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    reviewer = User.objects.create_user("rafael", password=PASSWORD, is_staff=True)
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    make_country("LR", "Liberia")
+    make_source(key="unsc-res-1509-2003", title="Resolution 1509 (2003)", identifier="S/RES/1509 (2003)")
+    return editor, reviewer
+
+
+def log_in(page, base, username):
+    page.goto(f"{base}/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#site-name")).to_be_visible()
+
+
+def test_editor_creates_and_submits_reviewer_publishes_reader_sees(live_server, browser, accounts):
+    base = live_server.url
+    csp_violations = []
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.on("console", lambda m: "Content Security Policy" in m.text and csp_violations.append(m.text))
+    log_in(page, base, "edith")
+    page.goto(f"{base}/admin/cases/casestudy/add/")
+    page.locator("#id_title").fill("Liberia: the United Nations Mission (UNMIL)")
+    page.locator("#id_mission_name").fill("United Nations Mission in Liberia")
+    page.locator("#id_acronym").fill("UNMIL")
+    page.locator("#id_region").select_option("africa")
+    page.locator(".field-countries .select2-selection").click()
+    page.locator(".select2-search__field").fill("Liber")
+    page.locator(".select2-results__option", has_text="Liberia").click()
+    page.locator("#id_mandate_type").select_option("multidimensional")
+    page.locator("#id_start_date").fill("2003-09-19")
+    page.locator("#id_end_date").fill("2018-03-30")
+    page.locator("#id_outcome").select_option("completed")
+    page.locator("#id_summary").fill("The Council set up UNMIL in 2003. [[cite:unsc-res-1509-2003]]")
+    page.locator("#id_body").fill(
+        "## Establishment\n\nUp to 15,000 military personnel. [[cite:unsc-res-1509-2003|para. 1]]"
+    )
+    page.locator("#timeline_events-group .add-row a").click()
+    page.locator("#id_timeline_events-0-date").fill("2003-09-19")
+    page.locator("#id_timeline_events-0-title").fill("Security Council establishes UNMIL")
+    page.locator("#id_timeline_events-0-description").fill("Resolution 1509 adopted. [[cite:unsc-res-1509-2003]]")
+    page.locator("#id_change_summary").fill("First draft")
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    # Preview at the public address, as staff, with the draft banner.
+    preview = context.new_page()
+    preview.goto(f"{base}/cases/liberia-the-united-nations-mission-unmil/")
+    expect(preview.locator(".draft-banner")).to_contain_text("not public")
+    preview.close()
+    page.get_by_role("button", name="Save and submit for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("it is now in review")
+    context.close()
+
+    reader = browser.new_page()
+    reader.goto(f"{base}/cases/liberia-the-united-nations-mission-unmil/")
+    expect(reader.locator("h1")).to_contain_text("Page not found")
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.on("console", lambda m: "Content Security Policy" in m.text and csp_violations.append(m.text))
+    log_in(page, base, "rafael")
+    page.goto(f"{base}/admin/attention/")
+    page.locator("#waiting + ul a", has_text="UNMIL").click()
+    page.get_by_role("button", name="Save and publish").click()
+    expect(page.locator(".messagelist")).to_contain_text("it is now published")
+    context.close()
+
+    reader.goto(f"{base}/cases/")
+    reader.get_by_role("link", name=re.compile("UNMIL")).click()
+    expect(reader.locator("h1")).to_contain_text("UNMIL")
+    expect(reader.locator(".timeline")).to_contain_text("Security Council establishes UNMIL")
+    expect(reader.locator(".references")).to_contain_text("Resolution 1509 (2003)")
+    reader.goto(f"{base}/cases/liberia-the-united-nations-mission-unmil/history/")
+    expect(reader.locator("main")).to_contain_text("First published version")
+    assert not csp_violations, csp_violations
