@@ -12,6 +12,7 @@ import reversion
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -137,6 +138,15 @@ class Publishable(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "edit_revision"}
         super().save(*args, **kwargs)
+        from cases import search
+
+        search.index(self)
+
+    def delete(self, *args, **kwargs):
+        from cases import search
+
+        search.unindex(self)
+        return super().delete(*args, **kwargs)
 
     @property
     def is_published(self):
@@ -180,6 +190,39 @@ class Publishable(models.Model):
             self.reviewed_at = now
         self.save()
         return verb
+
+
+class SearchDocument(models.Model):
+    """
+    The searchable text of one published record. Kept in sync on every save (drafts have no
+    document, so search never shows them). SQLite searches it through an FTS5 table, PostgreSQL
+    through `vector` and a GIN index; both are created by migration 0004.
+    """
+
+    class Kind(models.TextChoices):
+        CASE_STUDY = "case_study", "Case studies"
+        ORGANIZATION = "organization", "Organisations"
+        CHALLENGE = "challenge", "Challenges"
+        SOURCE = "source", "Sources"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind, db_index=True)
+    title = models.CharField(max_length=300)
+    body = models.TextField(help_text="Plain text shown in snippets.")
+    # Case- and accent-folded copies: what is actually matched.
+    folded_title = models.TextField()
+    folded_body = models.TextField()
+    url = models.CharField(max_length=300)
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="searchdocument_unique_record")
+        ]
+
+    def __str__(self):
+        return self.title
 
 
 class Country(models.Model):
@@ -412,6 +455,7 @@ class CaseStudy(Publishable):
     summary = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
     body = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
     lessons = models.TextField("lessons learned", blank=True, help_text=CITATION_HELP, validators=[validate_citations])
+    search_documents = GenericRelation(SearchDocument)
     peak_authorised_strength = models.PositiveIntegerField(
         null=True,
         blank=True,

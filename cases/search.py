@@ -1,33 +1,312 @@
 """
-Search over the published casebook.
+Ranked full-text search over the published casebook, on the database's own engine.
 
-Matching is case-insensitive over the fields a reader sees; titles and names are listed first.
+Each published record has one SearchDocument (title and plain text, plus case- and
+accent-folded copies). SQLite matches the folded copies through an FTS5 table ranked by bm25;
+PostgreSQL through a weighted tsvector with a GIN index ranked by ts_rank. Titles weigh more
+than text on both. Queries are parsed here, never passed through raw: words match as prefixes,
+"quoted phrases" match as phrases, and anything else (operators, stray quotes, control
+characters) is read as plain words.
 """
 
-from django.db.models import Case, IntegerField, Q, Value, When
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, FloatField, Func, OuterRef, Value
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 12
+FTS_TABLE = "cases_searchdocument_fts"
+SNIPPET_WORDS = 32
+PG_CONFIG = "english"
 
 
-def _terms(query):
-    return [term for term in query.split() if term][:20]
+def fold(text):
+    """Lower-case, accents removed: 'Lomé' -> 'lome'. One output character per input character."""
+    return "".join(_fold_char(c) for c in text or "")
+
+
+def _fold_char(char):
+    base = unicodedata.normalize("NFKD", char)
+    base = "".join(c for c in base if not unicodedata.combining(c)) or char
+    base = base.casefold()
+    return base if len(base) == 1 else char.casefold()[:1] or char
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple
+    phrase: bool
+
+
+def parse_query(query):
+    """Terms of a query: quoted phrases and single words, folded; at most MAX_TERMS."""
+    text = fold((query or "")[:MAX_QUERY_LENGTH])
+    terms = []
+    # Balanced quotes are phrases; an unbalanced quote is ignored.
+    for phrase, rest in re.findall(r'"([^"]*)"|([^"]+)', text):
+        words = tuple(re.findall(r"\w+", phrase or rest))
+        if not words:
+            continue
+        if phrase:
+            terms.append(Term(words, phrase=True))
+        else:
+            terms.extend(Term((word,), phrase=False) for word in words)
+    return terms[:MAX_TERMS]
+
+
+def _fts5_query(terms):
+    parts = []
+    for term in terms:
+        if term.phrase:
+            parts.append('"' + " ".join(term.words) + '"')
+        else:
+            parts.append(f'"{term.words[0]}"*')
+    return " AND ".join(parts)
+
+
+def _pg_query(terms):
+    parts = []
+    for term in terms:
+        if term.phrase:
+            parts.append("(" + " <-> ".join(f"'{word}'" for word in term.words) + ")")
+        else:
+            parts.append(f"'{term.words[0]}':*")
+    return SearchQuery(" & ".join(parts), search_type="raw", config=PG_CONFIG)
+
+
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+# -- indexing -------------------------------------------------------------------------------
+
+
+def plain_text(markdown):
+    """Readable text of a Markdown field: no citations, no markup."""
+    text = re.sub(r"\s*\[\[cite:[^\]]*\]\]", "", markdown or "")
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"[#*_>`|]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def document_fields(record):
+    """(kind, title, plain text) of a record, by its model."""
+    from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
+
+    if isinstance(record, CaseStudy):
+        title = record.title
+        text = " ".join(
+            [
+                record.mission_name,
+                record.acronym,
+                plain_text(record.summary),
+                plain_text(record.body),
+                plain_text(record.lessons),
+            ]
+        )
+        return SearchDocument.Kind.CASE_STUDY, title, text
+    if isinstance(record, Organization):
+        text = " ".join([record.acronym, plain_text(record.summary), plain_text(record.body)])
+        return SearchDocument.Kind.ORGANIZATION, record.name, text
+    if isinstance(record, Challenge):
+        return SearchDocument.Kind.CHALLENGE, record.name, plain_text(record.summary) + " " + plain_text(record.body)
+    if isinstance(record, Source):
+        text = " ".join([record.identifier, record.authors, record.publisher, record.key])
+        return SearchDocument.Kind.SOURCE, record.title, text
+    raise TypeError(f"{type(record).__name__} is not searchable")
+
+
+def index(record):
+    """Make the record's search document match it: present when published, absent otherwise."""
+    from cases.models import SearchDocument
+
+    if not record.is_published:
+        unindex(record)
+        return
+    kind, title, text = document_fields(record)
+    document, _ = SearchDocument.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=record.pk,
+        defaults={
+            "kind": kind,
+            "title": title[:300],
+            "body": text,
+            "folded_title": fold(title),
+            "folded_body": fold(text),
+            "url": record.get_absolute_url(),
+        },
+    )
+    if is_postgres():
+        SearchDocument.objects.filter(pk=document.pk).update(vector=_pg_vector())
+
+
+def _pg_vector():
+    return SearchVector("folded_title", weight="A", config=PG_CONFIG) + SearchVector(
+        "folded_body", weight="B", config=PG_CONFIG
+    )
+
+
+def unindex(record):
+    from cases.models import SearchDocument
+
+    SearchDocument.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk).delete()
+
+
+def rebuild():
+    """Index every published record again (after bulk loads that bypass save())."""
+    from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
+
+    SearchDocument.objects.all().delete()
+    count = 0
+    for model in (CaseStudy, Organization, Challenge, Source):
+        documents = []
+        content_type = ContentType.objects.get_for_model(model)
+        for record in model.objects.published().iterator(chunk_size=2000):
+            kind, title, text = document_fields(record)
+            documents.append(
+                SearchDocument(
+                    content_type=content_type,
+                    object_id=record.pk,
+                    kind=kind,
+                    title=title[:300],
+                    body=text,
+                    folded_title=fold(title),
+                    folded_body=fold(text),
+                    url=record.get_absolute_url(),
+                )
+            )
+        SearchDocument.objects.bulk_create(documents, batch_size=2000)
+        count += len(documents)
+    if is_postgres():
+        SearchDocument.objects.update(vector=_pg_vector())
+    return count
+
+
+# -- querying -------------------------------------------------------------------------------
+
+
+def matching_documents(terms, queryset=None):
+    """SearchDocuments matching the terms, annotated with `rank` (higher is better)."""
+    from cases.models import SearchDocument
+
+    queryset = SearchDocument.objects.all() if queryset is None else queryset
+    if not terms:
+        return queryset.none()
+    if is_postgres():
+        query = _pg_query(terms)
+        return queryset.filter(vector=query).annotate(rank=SearchRank(F("vector"), query))
+    match = _fts5_query(terms)
+    matching_ids = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
+    return queryset.filter(id__in=matching_ids).annotate(rank=Fts5Rank(match, F("id")))
+
+
+class Fts5Rank(Func):
+    """bm25 of one document for an FTS5 query, negated so that higher is better (titles x10)."""
+
+    output_field = FloatField()
+
+    def __init__(self, match, document_id):
+        super().__init__(Value(match), document_id)
+
+    def as_sql(self, compiler, connection, **extra):
+        match_sql, match_params = compiler.compile(self.source_expressions[0])
+        id_sql, id_params = compiler.compile(self.source_expressions[1])
+        sql = (
+            f"(SELECT -bm25({FTS_TABLE}, 10.0, 1.0) FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH {match_sql} AND rowid = {id_sql})"
+        )
+        return sql, [*match_params, *id_params]
 
 
 def search_case_studies(queryset, query):
-    terms = _terms(query)
+    """Case studies matching the query, best first (the `q` filter of the list)."""
+    terms = parse_query(query)
     if not terms:
         return queryset
-    condition = Q()
-    title_match = Q()
-    for term in terms:
-        condition &= (
-            Q(title__icontains=term)
-            | Q(mission_name__icontains=term)
-            | Q(acronym__icontains=term)
-            | Q(summary__icontains=term)
-            | Q(body__icontains=term)
-        )
-        title_match &= Q(title__icontains=term) | Q(acronym__icontains=term) | Q(mission_name__icontains=term)
+    documents = matching_documents(terms).filter(kind="case_study")
+    ranks = documents.filter(object_id=OuterRef("pk")).values("rank")[:1]
     return (
-        queryset.filter(condition)
-        .annotate(title_rank=Case(When(title_match, then=Value(0)), default=Value(1), output_field=IntegerField()))
-        .order_by("title_rank", "title", "id")
+        queryset.filter(pk__in=documents.values("object_id"))
+        .annotate(search_rank=ranks)
+        .order_by(F("search_rank").desc(nulls_last=True), "title", "id")
     )
+
+
+@dataclass
+class Hit:
+    kind: str
+    title: str
+    url: str
+    snippet: str
+    rank: float
+
+
+def search_all(query, per_kind=10):
+    """Hits grouped by kind: {kind label: (total, [Hit, ...])}, best first within each kind."""
+    from cases.models import SearchDocument
+
+    terms = parse_query(query)
+    groups = {}
+    if not terms:
+        return groups
+    for kind, label in SearchDocument.Kind.choices:
+        documents = matching_documents(terms).filter(kind=kind)
+        total = documents.count()
+        if not total:
+            continue
+        rows = documents.order_by("-rank", "title")[:per_kind]
+        groups[label] = (total, [Hit(kind, row.title, row.url, snippet(row.body, terms), row.rank) for row in rows])
+    return groups
+
+
+def highlight(text, terms):
+    """Escape text and wrap the matched words in <mark>."""
+    return mark_safe(_highlight_span(text, terms, 0, len(text)))
+
+
+def _match_spans(folded, terms):
+    spans = []
+    for term in terms:
+        if term.phrase:
+            pattern = r"\b" + r"\W+".join(re.escape(w) for w in term.words) + r"\w*"
+        else:
+            pattern = r"\b" + re.escape(term.words[0]) + r"\w*"
+        spans += [(m.start(), m.end()) for m in re.finditer(pattern, folded)]
+    return sorted(spans)
+
+
+def _highlight_span(text, terms, start, end):
+    folded = fold(text)
+    out, position = [], start
+    for s, e in _match_spans(folded, terms):
+        if s < position or e > end or s < start:
+            continue
+        out.append(escape(text[position:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        position = e
+    out.append(escape(text[position:end]))
+    return "".join(out)
+
+
+def snippet(text, terms):
+    """About SNIPPET_WORDS words around the first match, with matches highlighted."""
+    spans = _match_spans(fold(text), terms)
+    first = spans[0][0] if spans else 0
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    if not words:
+        return ""
+    index = next((i for i, (s, e) in enumerate(words) if e > first), 0)
+    begin = max(0, index - SNIPPET_WORDS // 3)
+    finish = min(len(words), begin + SNIPPET_WORDS)
+    start, end = words[begin][0], words[finish - 1][1]
+    prefix = "… " if begin > 0 else ""
+    suffix = " …" if finish < len(words) else ""
+    return mark_safe(prefix + _highlight_span(text, terms, start, end) + suffix)

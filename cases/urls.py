@@ -15,4 +15,5 @@ urlpatterns = [
     path("challenges/<slug:slug>/", views.ChallengeDetailView.as_view(), name="challenge_detail"),
     path("sources/", views.SourceListView.as_view(), name="source_list"),
     path("sources/<slug:key>/", views.SourceDetailView.as_view(), name="source_detail"),
+    path("search/", views.SearchView.as_view(), name="search"),
 ]

@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import history, selectors
+from cases import history, search, selectors
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, Source
 
@@ -177,4 +177,27 @@ class CaseStudyHistoryView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["entries"] = history.public_history(self.object)
+        return context
+
+
+class SearchView(TemplateView):
+    template_name = "cases/search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.get("q", "")
+        messages = []
+        if len(query) > search.MAX_QUERY_LENGTH:
+            messages.append(f"Your search was shortened to its first {search.MAX_QUERY_LENGTH} characters.")
+        terms = search.parse_query(query)
+        if query.strip() and not terms:
+            messages.append("Type at least one word or number to search for.")
+        context.update(
+            {
+                "query": query[: search.MAX_QUERY_LENGTH],
+                "messages_for_query": messages,
+                "groups": search.search_all(query) if terms else {},
+                "searched": bool(terms),
+            }
+        )
         return context
