@@ -51,8 +51,9 @@ def published_sources(keys):
     return {source.key: source for source in Source.objects.published().filter(key__in=keys)}
 
 
-def case_study_for_page(slug, user):
-    queryset = CaseStudy.objects.visible_to(user).prefetch_related(
+def case_studies_with_facts(queryset):
+    """Case studies with everything their infobox shows, published neighbours only."""
+    return queryset.prefetch_related(
         Prefetch(
             "roles",
             queryset=CaseOrganization.objects.filter(organization__status=Status.PUBLISHED).select_related(
@@ -70,7 +71,10 @@ def case_study_for_page(slug, user):
         Prefetch("instruments", queryset=LegalInstrument.objects.select_related("source")),
         Prefetch("contributions", queryset=Contribution.objects.select_related("country")),
     )
-    return get_object_or_404(queryset, slug=slug)
+
+
+def case_study_for_page(slug, user):
+    return get_object_or_404(case_studies_with_facts(CaseStudy.objects.visible_to(user)), slug=slug)
 
 
 def case_study_page(case):
@@ -218,4 +222,114 @@ def source_citing_records(source):
         "case_studies": CaseStudy.objects.published().filter(pk__in=CaseStudy.objects.filter(case_filter).values("pk")),
         "organizations": cited_records(Organization),
         "challenges": cited_records(Challenge),
+    }
+
+
+MAX_COMPARED = 4
+
+
+def comparison(slugs):
+    """
+    Side-by-side facts of 2 to 4 published case studies, each fact with its citations.
+
+    Returns (cases, rows, references, problems): rows are {"label", "cells", "differs"}, in the
+    order of `slugs`; problems explain slugs that were ignored.
+    """
+    problems = []
+    wanted = list(dict.fromkeys(slug.strip() for slug in slugs if slug.strip()))
+    if len(wanted) > MAX_COMPARED:
+        problems.append(f"At most {MAX_COMPARED} case studies can be compared; the first {MAX_COMPARED} are shown.")
+        wanted = wanted[:MAX_COMPARED]
+    found = {case.slug: case for case in case_studies_with_facts(CaseStudy.objects.published()).filter(slug__in=wanted)}
+    for slug in wanted:
+        if slug not in found:
+            problems.append(f"There is no published case study “{slug[:80]}”.")
+    cases = [found[slug] for slug in wanted if slug in found]
+    grouped = citations_by_object(cases)
+    sources = {}
+    for citation_list in grouped.values():
+        for citation in citation_list:
+            sources[citation.source.key] = citation.source
+    for case in cases:
+        for figure in case.strength_figures.all():
+            if figure.source.is_published:
+                sources[figure.source.key] = figure.source
+    references = References(sources)
+
+    def peak(case):
+        figures = [f for f in case.strength_figures.all() if f.kind == StrengthFigure.Kind.AUTHORISED]
+        best = max(figures, key=lambda f: f.number, default=None)
+        if best is None:
+            return "—", ""
+        about = "about " if best.approximate else ""
+        return f"{about}{best.number:,} ({best.date.year})", references.cite(best.source.key, best.locator)
+
+    def fact(label, field, value_of):
+        cells = []
+        for case in cases:
+            value = value_of(case)
+            marker = references.cite_all(_citations_for(grouped, case, field)) if field else ""
+            cells.append({"value": value, "marker": marker})
+        return {"label": label, "cells": cells, "differs": len({cell["value"] for cell in cells}) > 1}
+
+    rows = [
+        fact("Mission", "mission", lambda c: c.mission_name),
+        fact(
+            "Organisations",
+            "organizations",
+            lambda c: "; ".join(f"{r.organization.acronym} ({r.get_role_display().lower()})" for r in c.roles.all()),
+        ),
+        fact("Host countries", "countries", lambda c: ", ".join(country.name for country in c.countries.all())),
+        fact("Region", "", lambda c: c.get_region_display()),
+        fact("Mandate type", "mandate_type", lambda c: c.get_mandate_type_display()),
+        fact("Start", "start_date", lambda c: c.start_display),
+        fact("End", "end_date", lambda c: c.end_display),
+        fact("Outcome", "outcome", lambda c: c.get_outcome_display()),
+        fact("Objectives", "objectives", lambda c: ", ".join(o.name for o in c.objectives.all()) or "—"),
+        fact("Challenges", "", lambda c: ", ".join(cc.challenge.name for cc in c.case_challenges.all()) or "—"),
+    ]
+    strength_cells = []
+    for case in cases:
+        value, marker = peak(case)
+        strength_cells.append({"value": value, "marker": marker})
+    rows.insert(
+        7,
+        {
+            "label": "Peak authorised strength",
+            "cells": strength_cells,
+            "differs": len({cell["value"] for cell in strength_cells}) > 1,
+        },
+    )
+    return cases, rows, references, problems
+
+
+def case_study_structured_data(case):
+    """schema.org description of a case-study page, for search engines (JSON-LD)."""
+    from django.conf import settings
+
+    from cases.search import plain_text
+
+    url = settings.SITE_URL + case.get_absolute_url()
+    return {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": case.title,
+        "description": plain_text(case.summary)[:300],
+        "url": url,
+        "mainEntityOfPage": url,
+        "dateModified": case.updated_at.isoformat(),
+        "datePublished": (case.published_at or case.updated_at).isoformat(),
+        "publisher": {"@type": "Organization", "name": "Peacekeeping Casebook"},
+        "about": {
+            "@type": "Event",
+            "name": case.mission_name,
+            "startDate": case.start_date.isoformat(),
+            **({"endDate": case.end_date.isoformat()} if case.end_date else {}),
+            "location": [{"@type": "Country", "name": country.name} for country in case.countries.all()],
+            "organizer": [
+                {"@type": "Organization", "name": role.organization.name}
+                for role in case.roles.all()
+                if role.role == CaseOrganization.Role.LEAD
+            ],
+        },
     }

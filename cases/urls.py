@@ -1,19 +1,33 @@
-from django.urls import path
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path, re_path
 
 from cases import views
+from cases.feeds import SITEMAPS, LatestChangesFeed
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("cases/", views.CaseStudyListView.as_view(), name="list"),
+    re_path(r"^cases/export\.(?P<fmt>csv|json)$", views.CaseStudyExportView.as_view(), name="export"),
     path("cases/<slug:slug>/", views.CaseStudyDetailView.as_view(), name="detail"),
+    path("cases/<slug:slug>/cite.bib", views.CaseStudyCitationView.as_view(), name="cite_bibtex"),
     path("cases/<slug:slug>/history/", views.CaseStudyHistoryView.as_view(), name="history"),
     path("organizations/", views.OrganizationListView.as_view(), name="organization_list"),
     path("organizations/<slug:slug>/", views.OrganizationDetailView.as_view(), name="organization_detail"),
     path("challenges/", views.ChallengeListView.as_view(), name="challenge_list"),
     path("challenges/<slug:slug>/", views.ChallengeDetailView.as_view(), name="challenge_detail"),
     path("sources/", views.SourceListView.as_view(), name="source_list"),
+    re_path(r"^sources/export\.(?P<fmt>bib|ris)$", views.BibliographyExportView.as_view(), name="bibliography_export"),
     path("sources/<slug:key>/", views.SourceDetailView.as_view(), name="source_detail"),
+    re_path(
+        r"^sources/(?P<key>[a-z0-9-]+)/cite\.(?P<fmt>bib|ris)$",
+        views.BibliographyExportView.as_view(),
+        name="source_export",
+    ),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("compare/", views.CompareView.as_view(), name="compare"),
+    path("feeds/latest/", LatestChangesFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
 ]

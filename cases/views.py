@@ -1,9 +1,12 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import history, search, selectors
+from cases import exports, history, search, selectors
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, Source
 
@@ -89,6 +92,8 @@ class CaseStudyDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.case_study_page(self.object))
+        context["cite"] = exports.cite_case_study(self.object)
+        context["structured_data"] = selectors.case_study_structured_data(self.object)
         return context
 
 
@@ -146,7 +151,11 @@ class SourceListView(ForgivingPaginationMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["kinds"] = Source.objects.published().values("kind").annotate(count=Count("id")).order_by("kind")
+        labels = dict(Source.Kind.choices)
+        context["kinds"] = [
+            {"kind": row["kind"], "label": labels.get(row["kind"], row["kind"]), "count": row["count"]}
+            for row in Source.objects.published().values("kind").annotate(count=Count("id")).order_by("kind")
+        ]
         return context
 
 
@@ -201,3 +210,81 @@ class SearchView(TemplateView):
             }
         )
         return context
+
+
+class CaseStudyExportView(View):
+    """The list's current filters, as CSV or JSON: same parameters as /cases/."""
+
+    def get(self, request, fmt):
+        filterset = CaseStudyFilter(request.GET, queryset=CaseStudy.objects.published(), request=request)
+        filterset.is_valid()  # invalid parameters are ignored, as on the page
+        rows = exports.case_study_rows(filterset.qs)
+        if fmt == "csv":
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="casebook-case-studies.csv"'
+            response.write("\ufeff")  # lets spreadsheet programs read the UTF-8 correctly
+            exports.write_csv(rows, response)
+        else:
+            response = HttpResponse(exports.to_json(rows), content_type="application/json")
+            response["Content-Disposition"] = 'inline; filename="casebook-case-studies.json"'
+        return response
+
+
+class BibliographyExportView(View):
+    """Sources as BibTeX or RIS: all of them, one kind (?kind=), or chosen keys (?key=...)."""
+
+    def get(self, request, fmt, key=None):
+        sources = Source.objects.published().order_by("key")
+        if key is not None:
+            sources = sources.filter(key=key)
+            if not sources:
+                raise Http404("No such source.")
+        if request.GET.getlist("key"):
+            sources = sources.filter(key__in=request.GET.getlist("key")[:500])
+        if request.GET.get("kind"):
+            sources = sources.filter(kind=request.GET["kind"])
+        name = key or "casebook-sources"
+        if fmt == "bib":
+            body, content_type = exports.sources_to_bibtex(sources), "application/x-bibtex; charset=utf-8"
+        else:
+            body, content_type = exports.sources_to_ris(sources), "application/x-research-info-systems; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        return response
+
+
+class CaseStudyCitationView(View):
+    """'Cite this page' as a BibTeX file."""
+
+    def get(self, request, slug):
+        case = get_object_or_404(CaseStudy.objects.published(), slug=slug)
+        bibtex = exports.cite_case_study(case)["bibtex"]
+        response = HttpResponse(bibtex, content_type="application/x-bibtex; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="casebook-{case.slug}.bib"'
+        return response
+
+
+class CompareView(TemplateView):
+    template_name = "cases/compare.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cases, rows, references, problems = selectors.comparison(self.request.GET.getlist("cases"))
+        if len(cases) < 2:
+            problems.append("Choose at least two case studies to compare.")
+        context.update(
+            {
+                "cases": cases,
+                "rows": rows if len(cases) >= 2 else [],
+                "references": references,
+                "problems": problems,
+                "choices": CaseStudy.objects.published().order_by("title").only("slug", "title"),
+                "chosen": [case.slug for case in cases],
+            }
+        )
+        return context
+
+
+def robots_txt(request):
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

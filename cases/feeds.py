@@ -1,0 +1,84 @@
+"""Atom feed of published changes, and the sitemap: both list published records only."""
+
+from itertools import chain
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Atom1Feed
+
+from cases.models import CaseStudy, Challenge, Organization, Source
+
+FEED_LENGTH = 50
+
+
+class LatestChangesFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Peacekeeping Casebook: latest changes"
+    subtitle = "Case studies, organisations and challenges as they are published or updated."
+    link = "/"
+
+    def items(self):
+        recent = [
+            model.objects.published().order_by("-updated_at")[:FEED_LENGTH]
+            for model in (CaseStudy, Organization, Challenge)
+        ]
+        return sorted(chain(*recent), key=lambda record: record.updated_at, reverse=True)[:FEED_LENGTH]
+
+    def item_title(self, item):
+        return str(item)
+
+    def item_description(self, item):
+        from cases.search import plain_text
+
+        return plain_text(item.summary)[:500]
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_pubdate(self, item):
+        return item.published_at or item.updated_at
+
+    def item_guid(self, item):
+        return f"{settings.SITE_URL}{item.get_absolute_url()}#updated-{item.updated_at:%Y%m%d%H%M%S}"
+
+
+class PublishedSitemap(Sitemap):
+    model = None
+    changefreq = "monthly"
+
+    def items(self):
+        return self.model.objects.published().order_by("pk").only("pk", "updated_at", *self.url_fields)
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+class CaseStudySitemap(PublishedSitemap):
+    model = CaseStudy
+    url_fields = ["slug"]
+    priority = 0.8
+
+
+class OrganizationSitemap(PublishedSitemap):
+    model = Organization
+    url_fields = ["slug"]
+
+
+class ChallengeSitemap(PublishedSitemap):
+    model = Challenge
+    url_fields = ["slug"]
+
+
+class SourceSitemap(PublishedSitemap):
+    model = Source
+    url_fields = ["key"]
+    priority = 0.3
+
+
+SITEMAPS = {
+    "cases": CaseStudySitemap,
+    "organizations": OrganizationSitemap,
+    "challenges": ChallengeSitemap,
+    "sources": SourceSitemap,
+}
