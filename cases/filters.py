@@ -1,16 +1,21 @@
 """
-The filters of the case-study list. Parameter names are part of the public interface: links
-and bookmarks carry them, so rename nothing here without a redirect.
+The filters of the case-study list, and the facet counts shown beside each option.
 
-Within one parameter several values mean "any of"; different parameters narrow each other.
-Invalid values never raise: the form reports them and the list ignores that one parameter.
+Parameter names are part of the public interface: links and bookmarks carry them, so rename
+nothing here without a redirect. Within one parameter several values mean "any of"; different
+parameters narrow each other. Invalid values never raise: the form reports them and the list
+ignores that one parameter.
+
+The page stays within a fixed number of queries whatever the data: every option of the four
+linked facets (organisations, countries, challenges, objectives) is read in one UNION query, and
+all their counts in one more.
 """
 
 import datetime
 
 import django_filters
 from django import forms
-from django.db.models import DurationField, ExpressionWrapper, F, Value
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -23,33 +28,11 @@ from cases.models import (
     Objective,
     Organization,
     Region,
+    Status,
 )
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 MAX_QUERY_LENGTH = 200
-
-
-class CountryCodeField(forms.ModelMultipleChoiceField):
-    """Country codes in either case: `sl`, `SL`."""
-
-    def clean(self, value):
-        if value:
-            value = [str(code).strip().upper() for code in value]
-        return super().clean(value)
-
-
-class CountryFilter(django_filters.ModelMultipleChoiceFilter):
-    field_class = CountryCodeField
-
-
-class YearFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", MIN_YEAR)
-        kwargs.setdefault("max_value", MAX_YEAR)
-        super().__init__(*args, **kwargs)
-
 
 SORT_CHOICES = [
     ("title", "Title (A–Z)"),
@@ -80,34 +63,56 @@ SORT_ORDERINGS = {
     "-updated": ["-updated_at", "id"],
 }
 
+ONGOING_CHOICES = [("true", "Ongoing"), ("false", "Ended")]
+
+
+def linked_options():
+    """Options of the linked facets in one query: {"organization": [(slug, label)], ...}."""
+    parts = [
+        Organization.objects.published().annotate(facet=Value("organization")).values_list("facet", "slug", "name"),
+        Challenge.objects.published().annotate(facet=Value("challenge")).values_list("facet", "slug", "name"),
+        Objective.objects.annotate(facet=Value("objective")).values_list("facet", "slug", "name"),
+        # Only countries that host a published case study are worth offering.
+        Country.objects.filter(case_studies__status=Status.PUBLISHED)
+        .annotate(facet=Value("country"))
+        .values_list("facet", "code", "name"),
+    ]
+    options = {"organization": [], "challenge": [], "objective": [], "country": []}
+    parts = [part.order_by() for part in parts]
+    for facet, value, label in parts[0].union(*parts[1:]):
+        options[facet].append((value, label))
+    for values in options.values():
+        values.sort(key=lambda option: option[1])
+    return options
+
+
+class CountryCodesField(forms.MultipleChoiceField):
+    """Country codes in either case: `sl`, `SL`."""
+
+    def to_python(self, value):
+        return [str(code).strip().upper() for code in super().to_python(value)]
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", MIN_YEAR)
+        kwargs.setdefault("max_value", MAX_YEAR)
+        super().__init__(*args, **kwargs)
+
+
+class CountryFilter(django_filters.MultipleChoiceFilter):
+    field_class = CountryCodesField
+
 
 class CaseStudyFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=MAX_QUERY_LENGTH, strip=True)
-    organization = django_filters.ModelMultipleChoiceFilter(
-        queryset=Organization.objects.published(),
-        to_field_name="slug",
-        method="filter_organization",
-        label="Organisation",
-    )
+    organization = django_filters.MultipleChoiceFilter(method="filter_organization", label="Organisation")
     region = django_filters.MultipleChoiceFilter(choices=Region.choices, distinct=False, label="Region")
-    country = CountryFilter(
-        queryset=Country.objects.all(),
-        to_field_name="code",
-        method="filter_country",
-        label="Host country",
-    )
-    challenge = django_filters.ModelMultipleChoiceFilter(
-        queryset=Challenge.objects.published(),
-        to_field_name="slug",
-        method="filter_challenge",
-        label="Challenge",
-    )
-    objective = django_filters.ModelMultipleChoiceFilter(
-        queryset=Objective.objects.all(),
-        to_field_name="slug",
-        method="filter_objective",
-        label="Objective",
-    )
+    country = CountryFilter(method="filter_country", label="Host country")
+    challenge = django_filters.MultipleChoiceFilter(method="filter_challenge", label="Challenge")
+    objective = django_filters.MultipleChoiceFilter(method="filter_objective", label="Objective")
     mandate_type = django_filters.MultipleChoiceFilter(
         choices=CaseStudy.MandateType.choices, distinct=False, label="Mandate type"
     )
@@ -116,18 +121,24 @@ class CaseStudyFilter(django_filters.FilterSet):
     start_after = YearFilter(method="filter_start_after", label="Started in or after")
     start_before = YearFilter(method="filter_start_before", label="Started in or before")
     ongoing = django_filters.ChoiceFilter(
-        choices=[("true", "Ongoing only"), ("false", "Ended only")],
-        method="filter_ongoing",
-        label="Ongoing",
-        empty_label="Ongoing or ended",
+        choices=ONGOING_CHOICES, method="filter_ongoing", label="Ongoing", empty_label="Ongoing or ended"
     )
     sort = django_filters.ChoiceFilter(
-        choices=SORT_CHOICES, method="filter_sort", label="Sort by", empty_label="Title (A–Z)"
+        choices=SORT_CHOICES, method="filter_sort", label="Sort by", empty_label="Best match or title"
     )
+
+    LINKED = ("organization", "country", "challenge", "objective")
+    FACETS = ("organization", "region", "country", "challenge", "objective", "mandate_type", "outcome", "ongoing")
 
     class Meta:
         model = CaseStudy
         fields = []
+
+    def __init__(self, *args, options=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = linked_options() if options is None else options
+        for name in self.LINKED:
+            self.filters[name].extra["choices"] = self.options[name]
 
     def filter_search(self, queryset, name, value):
         from cases.search import search_case_studies
@@ -135,28 +146,20 @@ class CaseStudyFilter(django_filters.FilterSet):
         return search_case_studies(queryset, value)
 
     def filter_organization(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(pk__in=CaseOrganization.objects.filter(organization__in=value).values("case_study_id"))
+        linked = CaseOrganization.objects.filter(organization__slug__in=value)
+        return queryset.filter(pk__in=linked.values("case_study_id"))
 
     def filter_country(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(
-            pk__in=CaseStudy.countries.through.objects.filter(country__in=value).values("casestudy_id")
-        )
+        linked = CaseStudy.countries.through.objects.filter(country__code__in=value)
+        return queryset.filter(pk__in=linked.values("casestudy_id"))
 
     def filter_challenge(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(pk__in=CaseChallenge.objects.filter(challenge__in=value).values("case_study_id"))
+        linked = CaseChallenge.objects.filter(challenge__slug__in=value)
+        return queryset.filter(pk__in=linked.values("case_study_id"))
 
     def filter_objective(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(
-            pk__in=CaseStudy.objectives.through.objects.filter(objective__in=value).values("casestudy_id")
-        )
+        linked = CaseStudy.objectives.through.objects.filter(objective__slug__in=value)
+        return queryset.filter(pk__in=linked.values("casestudy_id"))
 
     def filter_active_in(self, queryset, name, value):
         return queryset.active_in(value)
@@ -179,6 +182,143 @@ class CaseStudyFilter(django_filters.FilterSet):
             queryset = sort_case_studies(queryset, "title")
         return queryset
 
+    # -- facets ------------------------------------------------------------------------------
+
+    @property
+    def active(self):
+        """The valid, non-empty filter values, by parameter (sort excluded)."""
+        data = getattr(self.form, "cleaned_data", {})
+        return {name: value for name, value in data.items() if name != "sort" and value not in (None, "", [], ())}
+
+    def filtered_without(self, *excluded):
+        """Published case studies matching every active filter but the excluded ones."""
+        queryset = CaseStudy.objects.published()
+        for name, value in self.active.items():
+            if name not in excluded and name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        if "q" in self.active and "q" not in excluded:
+            from cases.search import matching_documents, parse_query
+
+            documents = matching_documents(parse_query(self.active["q"])).filter(kind="case_study")
+            queryset = queryset.filter(pk__in=documents.values("object_id"))
+        return queryset
+
+    def facets(self):
+        """For each facet, its options with the number of results choosing each would give."""
+        counts = self._scalar_counts()
+        counts.update(self._linked_counts())
+        choices = {
+            "region": Region.choices,
+            "mandate_type": CaseStudy.MandateType.choices,
+            "outcome": CaseStudy.Outcome.choices,
+            "ongoing": ONGOING_CHOICES,
+            **self.options,
+        }
+        selected = self.active
+        facets = []
+        for name in self.FACETS:
+            chosen = selected.get(name) or []
+            chosen = [chosen] if isinstance(chosen, str) else chosen
+            options = [
+                {
+                    "value": value,
+                    "label": label,
+                    "count": counts[name].get(value, 0),
+                    "selected": value in chosen,
+                }
+                for value, label in choices[name]
+            ]
+            facets.append(
+                {
+                    "name": name,
+                    "label": self.filters[name].label,
+                    "options": options,
+                    "multiple": name != "ongoing",
+                    "open": bool(chosen) or name in ("organization", "region"),
+                }
+            )
+        return facets
+
+    def _scalar_counts(self):
+        """Region, mandate type, outcome and ongoing counts in one query."""
+        scalar = ("region", "mandate_type", "outcome", "ongoing")
+        conditions = {}
+        for name in scalar:
+            value = self.active.get(name)
+            if not value:
+                conditions[name] = Q()
+            elif name == "ongoing":
+                conditions[name] = Q(end_date__isnull=(value == "true"))
+            else:
+                conditions[name] = Q(**{f"{name}__in": value})
+
+        def others(name):
+            condition = Q()
+            for other in scalar:
+                if other != name:
+                    condition &= conditions[other]
+            return condition
+
+        aggregates = {}
+        for value, _ in Region.choices:
+            aggregates[f"region|{value}"] = Count("id", filter=others("region") & Q(region=value))
+        for value, _ in CaseStudy.MandateType.choices:
+            aggregates[f"mandate_type|{value}"] = Count("id", filter=others("mandate_type") & Q(mandate_type=value))
+        for value, _ in CaseStudy.Outcome.choices:
+            aggregates[f"outcome|{value}"] = Count("id", filter=others("outcome") & Q(outcome=value))
+        aggregates["ongoing|true"] = Count("id", filter=others("ongoing") & Q(end_date__isnull=True))
+        aggregates["ongoing|false"] = Count("id", filter=others("ongoing") & Q(end_date__isnull=False))
+        totals = self.filtered_without(*scalar).aggregate(**aggregates)
+        counts = {name: {} for name in scalar}
+        for key, number in totals.items():
+            name, value = key.split("|")
+            counts[name][value] = number
+        return counts
+
+    def _linked_counts(self):
+        """How many results each option of the linked facets would give: one UNION query."""
+        through = {
+            "organization": (CaseOrganization.objects, "case_study_id", "organization__slug"),
+            "country": (CaseStudy.countries.through.objects, "casestudy_id", "country__code"),
+            "challenge": (CaseChallenge.objects, "case_study_id", "challenge__slug"),
+            "objective": (CaseStudy.objectives.through.objects, "casestudy_id", "objective__slug"),
+        }
+        parts = []
+        for name, (rows, case_field, value_field) in through.items():
+            matching = self.filtered_without(name).values("pk")
+            parts.append(
+                rows.filter(**{f"{case_field}__in": matching})
+                .order_by()
+                .values(value_field)
+                .annotate(facet=Value(name), n=Count(case_field, distinct=True))
+                .values_list("facet", value_field, "n")
+            )
+        counts = {name: {} for name in through}
+        for name, value, number in parts[0].union(*parts[1:], all=True):
+            counts[name][value] = number
+        return counts
+
+    def chips(self):
+        """Active filters as (label, value label, query string without it) for removable chips."""
+        labels = {facet["name"]: {o["value"]: o["label"] for o in facet["options"]} for facet in self.facets_cache}
+        chips = []
+        for name, value in self.active.items():
+            values = value if isinstance(value, list) else [value]
+            for item in values:
+                query = self.data.copy()
+                remaining = [v for v in query.getlist(name) if str(v).upper() != str(item).upper()]
+                query.setlist(name, remaining)
+                query.pop("page", None)
+                label = labels.get(name, {}).get(item, item)
+                chips.append((self.filters[name].label, label, query.urlencode()))
+        return chips
+
+    @property
+    def facets_cache(self):
+        if not hasattr(self, "_facets"):
+            self._facets = self.facets()
+        return self._facets
+
 
 def sort_case_studies(queryset, sort):
     if sort in {"duration", "-duration"}:
@@ -189,8 +329,3 @@ def sort_case_studies(queryset, sort):
             )
         )
     return queryset.order_by(*SORT_ORDERINGS.get(sort, SORT_ORDERINGS["title"]))
-
-
-def active_filter_count(filterset):
-    data = filterset.form.cleaned_data if filterset.is_bound and hasattr(filterset.form, "cleaned_data") else {}
-    return sum(1 for name, value in data.items() if name not in {"sort"} and value not in (None, "", [], ()))

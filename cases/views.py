@@ -9,6 +9,7 @@ from django_filters.views import FilterView
 from cases import exports, history, search, selectors
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, Source
+from cases.timeline import timeline_chart, timeline_rows
 
 
 class ForgivingPaginationMixin:
@@ -51,9 +52,7 @@ class HomeView(TemplateView):
             or published.for_list().order_by("-updated_at")[:3]
         )
         context["recent"] = published.order_by("-updated_at")[:5]
-        context["timeline"] = published.order_by("start_date", "title").only(
-            "title", "slug", "acronym", "start_date", "end_date"
-        )
+        context["chart"] = timeline_chart(timeline_rows(published))
         context["counts"] = {
             "case_studies": published.count(),
             "organizations": Organization.objects.published().count(),
@@ -79,6 +78,9 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
         context["filter_errors"] = [
             (form.fields[name].label if name in form.fields else name, errors) for name, errors in form.errors.items()
         ]
+        context["facets"] = self.filterset.facets_cache
+        context["chips"] = self.filterset.chips()
+        context["chart"] = timeline_chart(timeline_rows(self.object_list))
         return context
 
 

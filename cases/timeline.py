@@ -1,0 +1,115 @@
+"""
+A server-rendered SVG timeline: one bar per mission from start to end (ongoing missions run to
+today and are drawn open-ended), coloured by lead organisation, each bar a link.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from cases.models import CaseOrganization, Status
+
+MAX_BARS = 60
+LEFT, RIGHT, TOP, ROW, BAR = 150, 16, 28, 22, 14
+WIDTH = 900
+# Colour-blind-safe palette (after Okabe–Ito), dark enough to stand out on white. Each lead
+# organisation keeps its colour on every page.
+PALETTE = ["#0072B2", "#B35806", "#007A5E", "#9E3D7A", "#5E6B00", "#A34500", "#1F5F8B", "#555555"]
+COLOURS = dict(zip(["UN", "NATO", "AU", "EU", "OSCE", "ECOWAS", "ASEAN", "CSTO"], PALETTE, strict=True))
+
+
+def colour_of(lead):
+    return COLOURS.get(lead) or PALETTE[sum(map(ord, lead)) % len(PALETTE)]
+
+
+@dataclass
+class Bar:
+    title: str
+    label: str
+    url: str
+    x: float
+    y: float
+    width: float
+    colour: str
+    lead: str
+    years: str
+    ongoing: bool
+
+    @property
+    def text_y(self):
+        return self.y + 11
+
+    @property
+    def arrow_points(self):
+        """An open end for ongoing missions: a small arrowhead after the bar."""
+        end = round(self.x + self.width, 1)
+        return f"{end},{self.y} {end + 8},{self.y + BAR / 2} {end},{self.y + BAR}"
+
+
+def timeline_rows(queryset):
+    """The missions to draw, each with its lead organisation, in one query."""
+    lead = CaseOrganization.objects.filter(
+        case_study=OuterRef("pk"), role=CaseOrganization.Role.LEAD, organization__status=Status.PUBLISHED
+    ).values("organization__acronym")[:1]
+    return list(
+        queryset.order_by("start_date", "title")
+        .annotate(lead_acronym=Subquery(lead))
+        .only("title", "slug", "acronym", "start_date", "end_date")[: MAX_BARS + 1]
+    )
+
+
+def timeline_chart(cases, today=None):
+    today = today or timezone.now().date()
+    shown = cases[:MAX_BARS]
+    if not shown:
+        return None
+    first = min(case.start_date.year for case in shown)
+    last = max((case.end_date or today).year for case in shown) + 1
+    first -= first % 5
+    span = max(last - first, 1)
+    plot = WIDTH - LEFT - RIGHT
+
+    def x_of(date):
+        year_fraction = (date - datetime.date(date.year, 1, 1)).days / 365.25
+        return LEFT + (date.year + year_fraction - first) / span * plot
+
+    leads = sorted({case.lead_acronym or "Other" for case in shown})
+    colours = {lead: colour_of(lead) for lead in leads}
+    bars = []
+    for row, case in enumerate(shown):
+        start, end = x_of(case.start_date), x_of(case.end_date or today)
+        lead = case.lead_acronym or "Other"
+        bars.append(
+            Bar(
+                title=case.title,
+                label=case.acronym or case.title[:18],
+                url=case.get_absolute_url(),
+                x=round(start, 1),
+                y=TOP + row * ROW,
+                width=round(max(end - start, 3), 1),
+                colour=colours[lead],
+                lead=lead,
+                years=case.years_display,
+                ongoing=case.end_date is None,
+            )
+        )
+    step = 5 if span <= 40 else 10 if span <= 90 else 20
+    ticks = [
+        {"x": round(LEFT + (year - first) / span * plot, 1), "year": year} for year in range(first, last + 1, step)
+    ]
+    height = TOP + len(bars) * ROW + 8
+    return {
+        "width": WIDTH,
+        "height": height,
+        "bars": bars,
+        "ticks": ticks,
+        "legend": [{"lead": lead, "colour": colour} for lead, colour in colours.items()],
+        "axis_bottom": height - 4,
+        "label_x": LEFT - 6,
+        "truncated": len(cases) > MAX_BARS,
+        "max_bars": MAX_BARS,
+        "first": first,
+        "last": last - 1,
+    }

@@ -1,0 +1,71 @@
+"""Facet counts: each option's number is what choosing it would give, given the other filters."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.test_filters import casebook  # noqa: F401  (the shared three-mission casebook)
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("cases:list")
+
+
+def facets(client, query=""):
+    response = client.get(f"{LIST}?{query}")
+    return {facet["name"]: {o["value"]: o for o in facet["options"]} for facet in response.context["facets"]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "organization=un",
+        "region=africa",
+        "organization=au&mandate_type=enforcement",
+        "challenge=asymmetric-threats&ongoing=false",
+        "q=mission&region=europe&region=africa",
+        "active_in=2006&country=so",
+    ],
+)
+def test_counts_match_the_list_each_option_would_give(client, casebook, query):  # noqa: F811
+    for name, options in facets(client, query).items():
+        for value, option in options.items():
+            if option["selected"] and name != "ongoing":
+                continue
+            # Choosing the option: the facet's own selection replaced by it (what the count promises).
+            kept = "&".join(part for part in query.split("&") if part and not part.startswith(f"{name}="))
+            target = f"{kept}&{name}={value}" if kept else f"{name}={value}"
+            expected = client.get(f"{LIST}?{target}").context["paginator"].count
+            assert option["count"] == expected, (name, value, query)
+
+
+def test_zero_options_are_disabled_and_selected_ones_checked(client, casebook):  # noqa: F811
+    html = client.get(f"{LIST}?region=europe").content.decode()
+    assert 'name="region" value="europe" checked' in html
+    assert 'name="outcome" value="completed" disabled' in html
+
+
+def test_chips_remove_one_filter_and_keep_the_others(client, casebook):  # noqa: F811
+    response = client.get(f"{LIST}?organization=un&region=africa&sort=title")
+    chips = {f"{label}: {value}": query for label, value, query in response.context["chips"]}
+    assert chips["Region: Africa"] == "organization=un&sort=title"
+    assert "Clear all" in response.content.decode()
+
+
+def test_empty_results_say_which_filters_to_loosen(client, casebook):  # noqa: F811
+    html = client.get(f"{LIST}?organization=nato&region=africa").content.decode()
+    assert "No case study matches these filters." in html
+    assert "remove “Organisation:" in html and "remove “Region: Africa”" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "organization=un&challenge=host-state-consent&country=sl&objective=ddr&region=africa&q=sierra&sort=-start"],
+)
+def test_list_page_stays_within_ten_queries_with_facets(client, casebook, query):  # noqa: F811
+    client.get(f"{LIST}?{query}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"{LIST}?{query}")
+    assert len(queries) <= 10, [q["sql"][:120] for q in queries]
