@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from cases.cache import bump_content_version
 from cases.models import (
     CaseChallenge,
     CaseOrganization,
@@ -110,6 +111,9 @@ def load_content(directory=CONTENT_DIR, *, dry_run=False):
     loader = _Loader(records, origins)
     with transaction.atomic():
         loader.run()
+        if loader.report.changed:
+            # Bulk-created rows send no signals: make sure no cached page outlives this load.
+            bump_content_version()
         if dry_run:
             transaction.set_rollback(True)
     return loader.report

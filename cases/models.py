@@ -142,12 +142,6 @@ class Publishable(models.Model):
 
         search.index(self)
 
-    def delete(self, *args, **kwargs):
-        from cases import search
-
-        search.unindex(self)
-        return super().delete(*args, **kwargs)
-
     @property
     def is_published(self):
         return self.status == Status.PUBLISHED
@@ -190,6 +184,22 @@ class Publishable(models.Model):
             self.reviewed_at = now
         self.save()
         return verb
+
+
+class ContentVersion(models.Model):
+    """
+    One counter that every change to the casebook's content moves on. Cached public pages are
+    keyed by it, so after any change no cached page can be served again (see cases/cache.py).
+    It lives in the database so that every app server and worker sees the same value.
+    """
+
+    version = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="contentversion_single_row")]
+
+    def __str__(self):
+        return f"content version {self.version}"
 
 
 class SearchDocument(models.Model):

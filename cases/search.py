@@ -160,6 +160,20 @@ def unindex(record):
     SearchDocument.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk).delete()
 
 
+def _unindex_deleted(sender, instance, **kwargs):
+    unindex(instance)
+
+
+def connect_unindexing():
+    """Deleted records leave the index, also when deleted in bulk (the admin's delete action)."""
+    from django.db.models.signals import post_delete
+
+    from cases.models import CaseStudy, Challenge, Organization, Source
+
+    for model in (CaseStudy, Organization, Challenge, Source):
+        post_delete.connect(_unindex_deleted, sender=model, dispatch_uid=f"search-unindex-{model._meta.label}")
+
+
 def rebuild():
     """Index every published record again (after bulk loads that bypass save())."""
     from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
@@ -187,6 +201,9 @@ def rebuild():
         count += len(documents)
     if is_postgres():
         SearchDocument.objects.update(vector=_pg_vector())
+    from cases.cache import bump_content_version
+
+    bump_content_version()
     return count
 
 

@@ -6,7 +6,8 @@ queries, from published records only (a published page links only to published n
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from cases.citations import References, cited_keys
@@ -16,6 +17,7 @@ from cases.models import (
     CaseStudy,
     Challenge,
     Citation,
+    ContentVersion,
     Contribution,
     LegalInstrument,
     Organization,
@@ -333,3 +335,23 @@ def case_study_structured_data(case):
             ],
         },
     }
+
+
+def casebook_counts():
+    """How many published records of each kind there are, in one query."""
+
+    def count_of(model):
+        counted = model.objects.published().order_by().values("status").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted), 0)
+
+    # The single ContentVersion row always exists: it carries the four counts as subqueries.
+    return (
+        ContentVersion.objects.filter(pk=1)
+        .values(
+            case_studies=count_of(CaseStudy),
+            organizations=count_of(Organization),
+            challenges=count_of(Challenge),
+            sources=count_of(Source),
+        )
+        .get()
+    )

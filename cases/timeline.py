@@ -54,7 +54,8 @@ def timeline_rows(queryset):
         case_study=OuterRef("pk"), role=CaseOrganization.Role.LEAD, organization__status=Status.PUBLISHED
     ).values("organization__acronym")[:1]
     return list(
-        queryset.order_by("start_date", "title")
+        queryset.prefetch_related(None)
+        .order_by("start_date", "title")
         .annotate(lead_acronym=Subquery(lead))
         .only("title", "slug", "acronym", "start_date", "end_date")[: MAX_BARS + 1]
     )

@@ -53,12 +53,7 @@ class HomeView(TemplateView):
         )
         context["recent"] = published.order_by("-updated_at")[:5]
         context["chart"] = timeline_chart(timeline_rows(published))
-        context["counts"] = {
-            "case_studies": published.count(),
-            "organizations": Organization.objects.published().count(),
-            "challenges": Challenge.objects.published().count(),
-            "sources": Source.objects.published().count(),
-        }
+        context["counts"] = selectors.casebook_counts()
         return context
 
 

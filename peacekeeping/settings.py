@@ -76,7 +76,7 @@ INSTALLED_APPS = [
     "reversion",
     "axes",
     "csp",
-    "cases",
+    "cases.apps.CasesConfig",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cases.cache.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

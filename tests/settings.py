@@ -13,3 +13,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Pages are cached only in the tests that are about caching (they switch a real cache on);
+# elsewhere every request renders, so each test sees its own changes at once.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

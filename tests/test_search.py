@@ -118,3 +118,9 @@ def test_snippet_escapes_and_highlights():
     terms = search.parse_query("lome")
     html = search.snippet("<b>Signed</b> at Lomé in 1999", terms)
     assert "&lt;b&gt;" in html and "<mark>Lomé</mark>" in html
+
+
+def test_deleted_records_leave_the_index_also_in_bulk(corpus):
+    CaseStudy.objects.filter(pk=corpus["title"].pk).delete()
+    assert titles("ceasefire") == ["Another mission"]
+    assert not SearchDocument.objects.filter(title="Ceasefire monitoring in Lomé").exists()

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "cases"
+    verbose_name = "Casebook"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cases import cache, search
+
+        cache.connect_invalidation()
+        search.connect_unindexing()

@@ -1,0 +1,140 @@
+"""Anonymous pages are cached, answer conditional requests, and are fresh after every change."""
+
+import pytest
+import reversion
+from django.urls import reverse
+
+from cases import history
+from cases.models import CaseStudy, Status
+from tests.factories import cite, make_case, make_challenge, make_organization, make_source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def real_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def casebook(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        un = make_organization("un", name="United Nations")
+        challenge = make_challenge("host-state-consent", name="Host-state consent")
+        source = make_source(key="unsc-res-1270-1999", title="Resolution 1270 (1999)")
+        case = make_case(
+            "sierra-leone-unamsil",
+            title="Sierra Leone (UNAMSIL)",
+            organizations=[un],
+            challenges=[challenge],
+            body="## Background\n\nText [[cite:unsc-res-1270-1999]].",
+        )
+        cite(case, source, field="start_date")
+    return case
+
+
+def test_second_anonymous_request_is_served_from_the_cache(client, casebook):
+    first = client.get(reverse("cases:list"))
+    second = client.get(reverse("cases:list"))
+    assert first["X-Cache"] == "miss" and second["X-Cache"] == "hit"
+    assert first.content == second.content
+    assert "public" in second["Cache-Control"]
+
+
+def test_conditional_requests_get_304(client, casebook):
+    response = client.get(casebook.get_absolute_url())
+    etag = response["ETag"]
+    not_modified = client.get(casebook.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert not_modified.status_code == 304 and not_modified.content == b""
+
+
+URLS = {
+    "detail": lambda case: case.get_absolute_url(),
+    "list": lambda case: reverse("cases:list") + "?organization=un",
+    "home": lambda case: reverse("cases:home"),
+    "organization": lambda case: reverse("cases:organization_detail", args=["un"]),
+    "challenge": lambda case: reverse("cases:challenge_detail", args=["host-state-consent"]),
+    "source": lambda case: reverse("cases:source_detail", args=["unsc-res-1270-1999"]),
+    "feed": lambda case: reverse("cases:feed"),
+    "sitemap": lambda case: reverse("cases:sitemap"),
+    "csv": lambda case: reverse("cases:export", args=["csv"]),
+    "search": lambda case: reverse("cases:search") + "?q=sierra",
+}
+
+
+def warm(client, casebook):
+    return {name: client.get(url(casebook)) for name, url in URLS.items()}
+
+
+def test_editing_a_case_makes_every_page_that_shows_it_fresh(client, casebook, django_capture_on_commit_callbacks):
+    before = warm(client, casebook)
+    etag = before["detail"]["ETag"]
+    with django_capture_on_commit_callbacks(execute=True):
+        casebook.title = "Sierra Leone (UNAMSIL), revised"
+        casebook.save()
+    for name, url in URLS.items():
+        response = client.get(url(casebook))
+        if name != "sitemap":  # the sitemap shows addresses and dates, not titles
+            assert "revised" in response.content.decode(), name
+        assert response.get("X-Cache") != "hit", name
+    assert client.get(casebook.get_absolute_url(), HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_unpublishing_removes_the_case_from_every_cached_page(
+    client, casebook, reviewer, django_capture_on_commit_callbacks
+):
+    warm(client, casebook)
+    with django_capture_on_commit_callbacks(execute=True):
+        casebook.transition_to(Status.DRAFT, user=reviewer)
+    assert client.get(casebook.get_absolute_url()).status_code == 404
+    for name in ("list", "home", "organization", "challenge", "source", "feed", "sitemap", "csv", "search"):
+        assert "sierra-leone-unamsil" not in client.get(URLS[name](casebook)).content.decode(), name
+
+
+def test_publishing_shows_the_new_case_at_once(client, casebook, reviewer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = make_case("kosovo-kfor", title="Kosovo (KFOR)", status=Status.REVIEW)
+    warm(client, casebook)
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.transition_to(Status.PUBLISHED, user=reviewer)
+    assert "Kosovo (KFOR)" in client.get(reverse("cases:list")).content.decode()
+    assert "Kosovo (KFOR)" in client.get(reverse("cases:home")).content.decode()
+
+
+def test_editing_a_linked_record_refreshes_the_pages_that_show_it(client, casebook, django_capture_on_commit_callbacks):
+    warm(client, casebook)
+    organization = casebook.roles.get().organization
+    with django_capture_on_commit_callbacks(execute=True):
+        organization.name = "United Nations Organization"
+        organization.save()
+    assert "United Nations Organization" in client.get(casebook.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        casebook.countries.clear()  # a many-to-many change
+        casebook.roles.all().delete()  # an inline row deleted
+    assert "United Nations Organization" not in client.get(casebook.get_absolute_url()).content.decode()
+
+
+def test_restoring_a_version_refreshes_the_page(client, casebook, reviewer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), reversion.create_revision():
+        reversion.add_to_revision(casebook)
+    with django_capture_on_commit_callbacks(execute=True):
+        casebook.title = "Vandalised title"
+        casebook.save()
+    assert "Vandalised title" in client.get(casebook.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        history.restore(history.versions_of(casebook).first(), user=reviewer)
+    html = client.get(casebook.get_absolute_url()).content.decode()
+    assert "Vandalised title" not in html and "Sierra Leone (UNAMSIL)" in html
+
+
+def test_staff_never_see_cached_pages(client, casebook, staff_user):
+    client.get(casebook.get_absolute_url())  # cached for anonymous readers
+    CaseStudy.objects.filter(pk=casebook.pk).update(title="Changed behind the cache")  # no signal, no bump
+    assert "Changed behind the cache" not in client.get(casebook.get_absolute_url()).content.decode()
+    client.force_login(staff_user)
+    response = client.get(casebook.get_absolute_url())
+    assert "Changed behind the cache" in response.content.decode()
+    assert "private" in response["Cache-Control"] and "X-Cache" not in response
