@@ -1,0 +1,39 @@
+"""axe-core in headless Chromium on every public page type, at phone and desktop widths."""
+
+from axe_playwright_python.sync_playwright import Axe
+
+PAGES = [
+    "/",
+    "/cases/",
+    "/cases/?organization=un&region=africa",
+    "/cases/?organization=nato&region=oceania",
+    "/cases/?active_in=nineteen",
+    "/cases/sierra-leone-unamsil/",
+    "/cases/kosovo-kfor/history/",
+    "/organizations/",
+    "/organizations/au/",
+    "/challenges/",
+    "/challenges/host-state-consent/",
+    "/sources/",
+    "/sources/unsc-res-1270-1999/",
+    "/search/?q=ceasefire",
+    "/search/?q=zzzzqqq",
+    "/compare/?cases=kosovo-kfor&cases=somalia-amisom",
+    "/no-such-page/",
+]
+WIDTHS = [360, 1280]
+
+
+def test_no_axe_violations_on_any_public_page(live_server, browser, casebook):
+    # One test over every page: the content loads once, which keeps the suite fast.
+    axe = Axe()
+    problems = []
+    for width in WIDTHS:
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        for path in PAGES:
+            page.goto(live_server.url + path)
+            for violation in axe.run(page).response["violations"]:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                problems.append(f"{width}px {path}: {violation['id']} ({violation['impact']}) {targets}")
+        page.close()
+    assert not problems, "\n".join(problems)
