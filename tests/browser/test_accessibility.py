@@ -31,7 +31,9 @@ def test_no_axe_violations_on_any_public_page(live_server, browser, casebook):
     for width in WIDTHS:
         page = browser.new_page(viewport={"width": width, "height": 800})
         for path in PAGES:
-            page.goto(live_server.url + path)
+            response = page.goto(live_server.url + path)
+            expected = 404 if path == "/no-such-page/" else 200
+            assert response.status == expected, f"{path} answered {response.status}"
             for violation in axe.run(page).response["violations"]:
                 targets = [node["target"] for node in violation["nodes"]][:3]
                 problems.append(f"{width}px {path}: {violation['id']} ({violation['impact']}) {targets}")
