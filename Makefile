@@ -69,5 +69,9 @@ serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/gunicorn peacekeeping.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
 
+## Screenshots for the README (docs/screenshots/), taken in headless Chromium
+screenshots: install-dev browser
+	$(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -7,17 +7,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from cases import attention, history
+from cases.citations import References, cited_keys, validate_citations
 from cases.models import (
     CaseChallenge,
     CaseOrganization,
@@ -134,7 +136,12 @@ class ConflictCheckingForm(forms.ModelForm):
 
 class PublishableAdmin(VersionAdmin):
     form = ConflictCheckingForm
+
+    class Media:
+        js = ["js/admin-preview.js"]
     change_form_template = "admin/cases/publishable_change_form.html"
+    # Recovering deleted records would bring back their old publication status unreviewed.
+    change_list_template = "admin/change_list.html"
     object_history_template = "admin/cases/history.html"
     list_filter = ["status"]
     readonly_fields = ["status", "created_at", "updated_at", "published_at", "reviewed_at", "status_changed_by"]
@@ -309,17 +316,7 @@ class PublishableAdmin(VersionAdmin):
 
 @admin.register(CaseStudy)
 class CaseStudyAdmin(PublishableAdmin):
-    list_display = [
-        "title",
-        "acronym",
-        "region",
-        "mandate_type",
-        "start_date",
-        "end_date",
-        "outcome",
-        "status",
-        "updated_at",
-    ]
+    list_display = ["title", "mandate_type", "start_date", "end_date", "status", "updated_at"]
     list_filter = ["status", "region", "mandate_type", "outcome", "organizations", "objectives"]
     search_fields = ["title", "mission_name", "acronym", "summary"]
     prepopulated_fields = {"slug": ["title"]}
@@ -438,3 +435,21 @@ def attention_board_view(request):
         **attention.board(),
     }
     return TemplateResponse(request, "admin/cases/attention.html", context)
+
+
+@require_POST
+def markdown_preview_view(request):
+    """The editor's Markdown rendered as readers will see it, with numbered references."""
+    text = request.POST.get("text", "")[:100_000]
+    try:
+        validate_citations(text)
+        problems = []
+    except ValidationError as error:
+        problems = error.messages
+    references = References({source.key: source for source in Source.objects.filter(key__in=cited_keys(text))})
+    rendered = references.render(text)
+    entries = [
+        {"number": entry.number, "title": entry.source.title, "published": entry.source.is_published}
+        for entry in references.entries
+    ]
+    return JsonResponse({"html": str(rendered), "references": entries, "problems": problems})

@@ -76,12 +76,12 @@ def timeline_chart(cases, today=None):
         year_fraction = (date - datetime.date(date.year, 1, 1)).days / 365.25
         return LEFT + (date.year + year_fraction - first) / span * plot
 
-    leads = sorted({case.lead_acronym or "Other" for case in shown})
+    leads = sorted({case.lead_acronym or "No lead recorded" for case in shown})
     colours = {lead: colour_of(lead) for lead in leads}
     bars = []
     for row, case in enumerate(shown):
         start, end = x_of(case.start_date), x_of(case.end_date or today)
-        lead = case.lead_acronym or "Other"
+        lead = case.lead_acronym or "No lead recorded"
         bars.append(
             Bar(
                 title=case.title,

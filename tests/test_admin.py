@@ -129,3 +129,19 @@ def test_odd_slug_and_source_key_are_refused_with_a_message(admin_client):
     assert "lower-case letters, digits and single hyphens" in response.content.decode()
     response = admin_client.post(reverse("admin:cases_casestudy_add"), case_form(slug="bad slug!"))
     assert response.status_code == 200 and not CaseStudy.objects.exists()
+
+
+def test_markdown_preview_renders_footnotes_and_names_unknown_keys(admin_client):
+    make_source(key="unsc-res-1509-2003", title="Resolution 1509 (2003)")
+    url = reverse("markdown_preview")
+    result = admin_client.post(url, {"text": "## Mandate\n\nText [[cite:unsc-res-1509-2003|para. 1]]."}).json()
+    assert 'href="#ref-1"' in result["html"] and result["references"][0]["title"] == "Resolution 1509 (2003)"
+    assert result["problems"] == []
+    result = admin_client.post(url, {"text": "Bad [[cite:nope-key]] <script>x</script>"}).json()
+    assert "nope-key" in result["problems"][0] and "<script>" not in result["html"]
+    assert admin_client.get(url).status_code == 405
+
+
+def test_markdown_preview_is_for_staff_only(client):
+    response = client.post(reverse("markdown_preview"), {"text": "x"})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -57,6 +57,9 @@ def test_editor_creates_and_submits_reviewer_publishes_reader_sees(live_server, 
     page.locator("#id_body").fill(
         "## Establishment\n\nUp to 15,000 military personnel. [[cite:unsc-res-1509-2003|para. 1]]"
     )
+    page.locator(".field-body .markdown-preview-button").click()
+    expect(page.locator(".field-body .markdown-preview")).to_contain_text("Up to 15,000 military personnel")
+    expect(page.locator(".field-body .markdown-preview")).to_contain_text("Resolution 1509 (2003)")
     page.locator("#timeline_events-group .add-row a").click()
     page.locator("#id_timeline_events-0-date").fill("2003-09-19")
     page.locator("#id_timeline_events-0-title").fill("Security Council establishes UNMIL")
@@ -88,7 +91,7 @@ def test_editor_creates_and_submits_reviewer_publishes_reader_sees(live_server, 
     context.close()
 
     reader.goto(f"{base}/cases/")
-    reader.get_by_role("link", name=re.compile("UNMIL")).click()
+    reader.locator(".case-card-title a", has_text="UNMIL").click()
     expect(reader.locator("h1")).to_contain_text("UNMIL")
     expect(reader.locator(".timeline")).to_contain_text("Security Council establishes UNMIL")
     expect(reader.locator(".references")).to_contain_text("Resolution 1509 (2003)")
