@@ -1,4 +1,3 @@
-import re
 
 import pytest
 from django.contrib.auth.models import Group, User
