@@ -57,7 +57,7 @@ def public_history(obj):
                 "version": version,
                 "date": version.revision.date_created,
                 "summary": version.revision.get_comment(),
-                "changes": compare(previous, version) if previous else None,
+                "changes": compare(previous, version, public=True) if previous else None,
             }
         )
     return entries
@@ -73,6 +73,19 @@ def changes_since(obj, seen_revision):
     if seen is None or seen.pk == latest.pk:
         return []
     return compare(seen, latest)
+
+
+def _hide_unpublished_citations(text):
+    from cases.citations import CITE_PATTERN
+    from cases.models import Source
+
+    keys = {match.group("key").strip() for match in CITE_PATTERN.finditer(text or "")}
+    published = set(Source.objects.published().filter(key__in=keys).values_list("key", flat=True))
+
+    def replace(match):
+        return match.group(0) if match.group("key").strip() in published else "[[cite:…]]"
+
+    return CITE_PATTERN.sub(replace, text or "")
 
 
 def word_diff(old, new):
@@ -115,8 +128,11 @@ def _related_rows(version):
     return {label: sorted(lines) for label, lines in rows.items()}
 
 
-def compare(old_version, new_version):
-    """Field-by-field differences between two versions of one record."""
+def compare(old_version, new_version, public=False):
+    """
+    Field-by-field differences between two versions of one record. `public` leaves out inline
+    rows (they may name unpublished records) and the keys of unpublished sources in text.
+    """
     model = new_version.content_type.model_class()
     old, new = old_version.field_dict, new_version.field_dict
     changes = []
@@ -132,6 +148,8 @@ def compare(old_version, new_version):
         if before == after:
             continue
         if isinstance(field, models.TextField):
+            if public:
+                before, after = _hide_unpublished_citations(before), _hide_unpublished_citations(after)
             changes.append({"label": field.verbose_name, "text": True, "diff": word_diff(before, after)})
         else:
             changes.append(
@@ -142,6 +160,8 @@ def compare(old_version, new_version):
                     "new": _display(model, name, after),
                 }
             )
+    if public:
+        return changes
     old_rows, new_rows = _related_rows(old_version), _related_rows(new_version)
     for label in sorted(set(old_rows) | set(new_rows)):
         removed = sorted(set(old_rows.get(label, [])) - set(new_rows.get(label, [])))

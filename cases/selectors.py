@@ -69,8 +69,15 @@ def case_studies_with_facts(queryset):
             queryset=CaseChallenge.objects.filter(challenge__status=Status.PUBLISHED).select_related("challenge"),
         ),
         "timeline_events",
-        Prefetch("strength_figures", queryset=StrengthFigure.objects.select_related("source")),
-        Prefetch("instruments", queryset=LegalInstrument.objects.select_related("source")),
+        # A figure or an instrument is shown only with its published source.
+        Prefetch(
+            "strength_figures",
+            queryset=StrengthFigure.objects.filter(source__status=Status.PUBLISHED).select_related("source"),
+        ),
+        Prefetch(
+            "instruments",
+            queryset=LegalInstrument.objects.filter(source__status=Status.PUBLISHED).select_related("source"),
+        ),
         Prefetch("contributions", queryset=Contribution.objects.select_related("country")),
     )
 
