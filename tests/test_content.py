@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from cases.citations import parse_citations
 from cases.content_loader import load_content
@@ -23,9 +24,17 @@ SHORTER = [
 ORGANIZATIONS = ["un", "nato", "au", "eu", "osce", "ecowas", "asean", "csto"]
 
 
+@pytest.fixture(scope="module")
+def loaded_once(django_db_setup, django_db_blocker):
+    """The real content, loaded once for this module and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_content()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def loaded(db):
-    return load_content()
+def loaded(loaded_once, db):
+    return loaded_once
 
 
 def sections(markdown):
@@ -38,10 +47,11 @@ def test_loading_twice_changes_nothing(loaded):
     assert second.changed == 0, list(second.lines())
 
 
-def test_dry_run_writes_nothing(db, capsys):
-    call_command("load_content", "--dry-run")
-    assert "Dry run" in capsys.readouterr().out
-    assert not CaseStudy.objects.exists()
+def test_dry_run_writes_nothing(db, tmp_path, capsys):
+    (tmp_path / "one.yaml").write_text("sources:\n  - {key: a-source, kind: web_page, title: A}\n")
+    call_command("load_content", "--dry-run", "--path", str(tmp_path))
+    assert "Dry run: 1 change(s) found" in capsys.readouterr().out
+    assert not Source.objects.filter(key="a-source").exists()
 
 
 def test_bad_content_is_refused_with_a_clear_message_and_loads_nothing(db, tmp_path):
@@ -51,7 +61,7 @@ def test_bad_content_is_refused_with_a_clear_message_and_loads_nothing(db, tmp_p
     )
     with pytest.raises(CommandError, match="unknown country code 'QQ'"):
         call_command("load_content", "--path", str(tmp_path))
-    assert not Source.objects.exists()
+    assert not Source.objects.filter(key="a-source").exists()
 
 
 def test_conflicting_copies_of_a_record_are_refused(db, tmp_path):
