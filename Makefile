@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=true
 PG_URL ?= postgres://postgres@127.0.0.1:5432/casebook
+WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -38,10 +39,11 @@ test: install-dev browser
 	fi
 
 test-sqlite: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS)
 
+# The browser tests and the tests that bring their own servers ran in the SQLite pass already.
 test-postgres: install-dev
-	DATABASE_URL="$(PG_URL)" $(BIN)/pytest -m "not browser"
+	DATABASE_URL="$(PG_URL)" $(BIN)/pytest -n $(WORKERS) -m "not browser and not standalone"
 
 ## Headless Chromium for the browser tests (Debian's package; needs root, else those tests skip)
 browser:

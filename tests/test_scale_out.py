@@ -24,6 +24,7 @@ PG_SERVER = os.environ.get("TEST_PG_SERVER", "postgres://postgres@127.0.0.1:5432
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 pytestmark = [
+    pytest.mark.standalone,
     pytest.mark.skipif(not postgres_up(PG_SERVER + "/postgres"), reason=f"PostgreSQL does not answer at {PG_SERVER}"),
     pytest.mark.skipif(not redis_up(REDIS_URL), reason=f"Redis does not answer at {REDIS_URL}"),
 ]
