@@ -139,6 +139,7 @@ class PublishableAdmin(VersionAdmin):
 
     class Media:
         js = ["js/admin-preview.js"]
+
     change_form_template = "admin/cases/publishable_change_form.html"
     # Recovering deleted records would bring back their old publication status unreviewed.
     change_list_template = "admin/change_list.html"

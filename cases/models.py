@@ -316,6 +316,11 @@ class Source(Publishable):
     def date_display(self):
         return format_date(self.date, self.date_precision)
 
+    @property
+    def safe_url(self):
+        """The address, only if it is a web address: a link never runs script, whatever was stored."""
+        return self.url if self.url.lower().startswith(("https://", "http://")) else ""
+
 
 class Citation(models.Model):
     """One source supporting one record, or one fact (field) of it."""

@@ -156,6 +156,8 @@ def record_page(record):
     """Summary and body of an organisation or challenge, with its whole-record citations."""
     grouped = citations_by_object([record])
     references = References(published_sources(cited_keys(record.summary, record.body)))
+    for citation in _citations_for(grouped, record):
+        references.sources_by_key.setdefault(citation.source.key, citation.source)
     summary = references.render(record.summary)
     markers = references.cite_all(_citations_for(grouped, record))
     body = references.render(record.body)

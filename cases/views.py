@@ -12,6 +12,20 @@ from cases.models import CaseStudy, Challenge, Organization, Source
 from cases.timeline import timeline_chart, timeline_rows
 
 
+def without_empty_values(query):
+    """`?region=&organization=un` means the same as `?organization=un`."""
+    if query is None:
+        return None
+    cleaned = query.copy()
+    for name in list(cleaned):
+        values = [value for value in cleaned.getlist(name) if value.strip()]
+        if values:
+            cleaned.setlist(name, values)
+        else:
+            del cleaned[name]
+    return cleaned
+
+
 class ForgivingPaginationMixin:
     """A page number that is not a number, or past the end, shows a page and says why."""
 
@@ -66,6 +80,11 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
 
     def get_queryset(self):
         return CaseStudy.objects.published().for_list()
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["data"] = without_empty_values(kwargs["data"])
+        return kwargs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -213,7 +232,9 @@ class CaseStudyExportView(View):
     """The list's current filters, as CSV or JSON: same parameters as /cases/."""
 
     def get(self, request, fmt):
-        filterset = CaseStudyFilter(request.GET, queryset=CaseStudy.objects.published(), request=request)
+        filterset = CaseStudyFilter(
+            without_empty_values(request.GET), queryset=CaseStudy.objects.published(), request=request
+        )
         filterset.is_valid()  # invalid parameters are ignored, as on the page
         rows = exports.case_study_rows(filterset.qs)
         if fmt == "csv":

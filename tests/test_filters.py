@@ -188,3 +188,9 @@ def test_pagination_keeps_filters_and_bad_pages_explain(client, casebook):
 def test_draft_cases_never_appear_in_the_list_whatever_the_filter(client, casebook):
     for query in ["", "organization=un", "q=draft", "sort=-updated", "outcome=completed"]:
         assert "Draft mission" not in titles(client, query)
+
+
+def test_empty_values_mean_no_filter(client, casebook):
+    response = client.get(f"{LIST}?organization=&region=&country=&q=&active_in=&organization=nato")
+    assert "Some filters were not understood" not in response.content.decode()
+    assert [c.title for c in response.context["object_list"]] == ["Kosovo (KFOR)"]

@@ -118,3 +118,21 @@ def test_home_counts_only_published_records(client, unamsil):
     response = client.get(reverse("cases:home"))
     assert response.context["counts"] == {"case_studies": 1, "organizations": 1, "challenges": 1, "sources": 2}
     assert "Sierra Leone (UNAMSIL)" in response.content.decode()
+
+
+def test_whole_record_citations_of_an_organisation_are_numbered(client):
+    source = make_source(key="au-constitutive-act", title="Constitutive Act of the African Union")
+    organization = make_organization("au", name="African Union", founded=2002, summary="The AU.", body="")
+    cite(organization, source)
+    html = client.get(organization.get_absolute_url()).content.decode()
+    assert "citation unavailable" not in html
+    assert 'href="#ref-1"' in html and "Constitutive Act of the African Union" in html
+
+
+def test_a_stored_script_address_is_never_a_link(client):
+    from cases.models import Source
+
+    source = make_source(key="odd-address")
+    Source.objects.filter(pk=source.pk).update(url="javascript:alert(1)")
+    html = client.get(source.get_absolute_url()).content.decode()
+    assert "javascript:" not in html

@@ -1,4 +1,3 @@
-
 import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect

@@ -1,0 +1,350 @@
+"""
+Security settings and access rules: deployment checks, headers, login throttling, roles, CSRF.
+"""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import get_resolver, reverse
+from reversion.models import Version
+
+from cases.models import CaseStudy, Challenge, Objective, Organization, Source, Status
+from tests.factories import make_case, make_challenge, make_country, make_objective, make_organization, make_source
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+# -- production settings -----------------------------------------------------------------
+
+
+def production_env(**overrides):
+    """The environment of a production start: no DJANGO_* override, real settings module."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("DJANGO_")}
+    env["DJANGO_SETTINGS_MODULE"] = "peacekeeping.settings"
+    env.update(overrides)
+    return env
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_deploy_check_finds_nothing_to_warn_about_in_production_settings():
+    result = manage("check", "--deploy", env=production_env(DJANGO_SECRET_KEY=secrets.token_urlsafe(64)))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues (0 silenced)." in output, output
+    assert "WARNINGS" not in output
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (None, "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off"),
+        ("", "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off"),
+        ("too-short", "DJANGO_SECRET_KEY must be a random string of 50 characters or more"),
+    ],
+)
+def test_production_refuses_to_start_without_a_real_secret_key(key, message):
+    env = production_env() if key is None else production_env(DJANGO_SECRET_KEY=key)
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+
+
+# -- response headers --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/cases/", "/admin/login/", "/no-such-page/"])
+def test_responses_carry_the_security_headers(client, path):
+    response = client.get(path, secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "includeSubDomains" in response["Strict-Transport-Security"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+    policy = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in response["Content-Security-Policy"].split(";")
+        if directive.strip()
+    }
+    assert policy["script-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-inline'" not in policy.get("default-src", [])
+
+
+@pytest.mark.django_db
+def test_plain_http_does_not_announce_hsts(client):
+    # HSTS over plain HTTP is ignored by browsers and Django does not send it.
+    assert "Strict-Transport-Security" not in client.get("/")
+
+
+# -- login throttling --------------------------------------------------------------------
+
+
+def sign_in(client, username, password, address):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=address,
+    )
+
+
+def is_lockout(response):
+    return response.status_code == 429 and "Too many failed sign-ins" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_repeated_failed_sign_ins_lock_the_account_and_the_address(superuser):
+    limit = settings.AXES_FAILURE_LIMIT
+    attacker = Client()
+    for attempt in range(1, limit):
+        response = sign_in(attacker, "admin", f"wrong guess {attempt}", "203.0.113.7")
+        assert response.status_code == 200, attempt
+        assert "Please enter the correct username and password" in response.content.decode()
+    response = sign_in(attacker, "admin", "wrong guess again", "203.0.113.7")
+    assert is_lockout(response)
+    assert "Wait before trying again" in response.content.decode()
+
+    # The right password no longer helps, from that address or for that account.
+    assert is_lockout(sign_in(attacker, "admin", PASSWORD, "203.0.113.7"))
+    assert "_auth_user_id" not in attacker.session
+    elsewhere = Client()
+    assert is_lockout(sign_in(elsewhere, "admin", PASSWORD, "198.51.100.20"))
+    assert "_auth_user_id" not in elsewhere.session
+    # Another account tried from the locked address is refused as well.
+    assert is_lockout(sign_in(Client(), "someone-else", PASSWORD, "203.0.113.7"))
+
+
+@pytest.mark.django_db
+def test_a_few_failed_sign_ins_do_not_lock_out_the_right_password(superuser):
+    client = Client()
+    for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(client, "admin", f"wrong guess {attempt}", "203.0.113.8")
+    response = sign_in(client, "admin", PASSWORD, "203.0.113.8")
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.session["_auth_user_id"] == str(superuser.pk)
+
+
+# -- roles -------------------------------------------------------------------------------
+
+
+def admin_url_patterns():
+    """(name, required parameters) of every admin URL of the cases app, from the resolver."""
+    _, admin_resolver = get_resolver().namespace_dict["admin"]
+    found = {}
+    for name in admin_resolver.reverse_dict:
+        if not isinstance(name, str) or not name.startswith("cases_"):
+            continue
+        for possibilities, *_ in admin_resolver.reverse_dict.getlist(name):
+            for _, params in possibilities:
+                found[name] = tuple(params)
+    return sorted(found.items())
+
+
+def test_the_admin_url_enumeration_covers_every_registered_model():
+    names = {name for name, _ in admin_url_patterns()}
+    registered = [model for model in admin.site._registry if model._meta.app_label == "cases"]
+    assert {CaseStudy, Organization, Challenge, Source} <= set(registered)
+    for model in registered:
+        for view in ("changelist", "add", "change", "delete", "history"):
+            assert f"cases_{model._meta.model_name}_{view}" in names
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_the_login_page_from_every_admin_url(client):
+    case = make_case(organizations=[make_organization("un")], challenges=[make_challenge()])
+    make_source()
+    make_objective()
+    make_country()
+    urls = ["/admin/", "/admin/attention/", reverse("admin:app_list", args=["cases"])]
+    for name, params in admin_url_patterns():
+        model_name = name.removeprefix("cases_").rsplit("_", 1)[0]
+        model = next(m for m in admin.site._registry if m._meta.model_name == model_name)
+        obj = model.objects.first() or case
+        if params and params[0].startswith("_"):
+            # reversion's positional patterns: recover/<version>/ and <object>/history/<version>/
+            args = [1] if name.endswith("_recover") else [obj.pk, 1][: len(params)]
+            urls.append(reverse(f"admin:{name}", args=args))
+        else:
+            values = {"object_id": obj.pk}
+            urls.append(reverse(f"admin:{name}", kwargs={param: values.get(param, 1) for param in params}))
+    assert len(urls) > 40
+    for url in urls:
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, (method.__name__, url, response.status_code)
+            assert response["Location"].startswith("/admin/login/?next="), url
+
+
+def messages_of(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def change_form_data(response):
+    """The data a browser would post back from an admin change page, unchanged."""
+    data = {}
+
+    def add(form):
+        for bound in form:
+            value = bound.value()
+            if isinstance(value, bool):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(value, (list, tuple)):
+                data[bound.html_name] = [str(item) for item in value]
+            elif value is not None:
+                data[bound.html_name] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.initial_forms:
+            add(form)
+    return data
+
+
+@pytest.fixture
+def case_in_review(db):
+    un = make_organization("un", name="United Nations")
+    return make_case(
+        "liberia-unmil",
+        title="Liberia (UNMIL)",
+        status=Status.REVIEW,
+        organizations=[un],
+        countries=[make_country("LR", "Liberia")],
+        challenges=[make_challenge()],
+    )
+
+
+def publish_action(client, model, obj):
+    opts = model._meta
+    return client.post(
+        reverse(f"admin:cases_{opts.model_name}_changelist"),
+        {"action": "publish", helpers.ACTION_CHECKBOX_NAME: [obj.pk], "index": 0},
+        follow=True,
+    )
+
+
+def test_an_editor_cannot_publish_with_the_admin_action(client, editor, case_in_review):
+    client.force_login(editor)
+    response = publish_action(client, CaseStudy, case_in_review)
+    assert response.status_code == 200
+    case_in_review.refresh_from_db()
+    assert case_in_review.status == Status.REVIEW
+    assert "Only reviewers may publish case studies." in messages_of(response)
+    assert "Only reviewers may publish case studies." in response.content.decode()
+
+
+def test_an_editor_cannot_publish_from_the_change_form(client, editor, case_in_review):
+    client.force_login(editor)
+    url = reverse("admin:cases_casestudy_change", args=[case_in_review.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = change_form_data(page)
+    data["title"] = "Liberia (UNMIL), edited"
+    response = client.post(url, {**data, "_transition": Status.PUBLISHED}, follow=True)
+    assert response.status_code == 200
+    case_in_review.refresh_from_db()
+    # The edit is kept; the publication is refused with a reason.
+    assert case_in_review.title == "Liberia (UNMIL), edited"
+    assert case_in_review.status == Status.REVIEW
+    assert "Only reviewers may publish case studies." in messages_of(response)
+
+
+def test_a_reviewer_publishes_with_the_action_and_from_the_change_form(client, reviewer, case_in_review):
+    client.force_login(reviewer)
+    response = publish_action(client, CaseStudy, case_in_review)
+    case_in_review.refresh_from_db()
+    assert case_in_review.status == Status.PUBLISHED
+    assert case_in_review.status_changed_by == reviewer
+    assert any("it is now published" in message for message in messages_of(response))
+    assert client.get(case_in_review.get_absolute_url()).status_code == 200
+
+    organization = make_organization("au", name="African Union", status=Status.REVIEW)
+    url = reverse("admin:cases_organization_change", args=[organization.pk])
+    data = change_form_data(client.get(url))
+    client.post(url, {**data, "_transition": Status.PUBLISHED})
+    organization.refresh_from_db()
+    assert organization.status == Status.PUBLISHED
+
+
+@pytest.mark.parametrize("model", [CaseStudy, Organization])
+def test_only_a_superuser_deletes_published_content(client, editor, reviewer, superuser, model):
+    record = make_case(status=Status.PUBLISHED) if model is CaseStudy else make_organization("nato")
+    url = reverse(f"admin:cases_{model._meta.model_name}_delete", args=[record.pk])
+    for user in (editor, reviewer):
+        client.force_login(user)
+        assert client.get(url).status_code == 403, user
+        assert client.post(url, {"post": "yes"}).status_code == 403, user
+        assert model.objects.filter(pk=record.pk).exists()
+    client.force_login(superuser)
+    response = client.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    assert not model.objects.filter(pk=record.pk).exists()
+
+
+def test_an_editor_cannot_change_a_published_record(client, editor):
+    case = make_case(status=Status.PUBLISHED, title="Kosovo (KFOR)")
+    client.force_login(editor)
+    url = reverse("admin:cases_casestudy_change", args=[case.pk])
+    client.post(url, {"title": "Vandalised", "_transition": Status.DRAFT})
+    case.refresh_from_db()
+    assert case.title == "Kosovo (KFOR)" and case.status == Status.PUBLISHED
+    assert not Version.objects.get_for_object(case).exists()
+
+
+# -- CSRF --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_posts_without_the_csrf_token_are_refused(superuser):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(superuser)
+    url = reverse("admin:cases_objective_add")
+    data = {"name": "Protection of civilians", "slug": "protection-of-civilians"}
+
+    response = client.post(url, data)
+    assert response.status_code == 403
+    assert "CSRF" in response.content.decode()
+    assert not Objective.objects.exists()
+
+    case = make_case(status=Status.REVIEW)
+    response = client.post(
+        reverse("admin:cases_casestudy_changelist"),
+        {"action": "publish", helpers.ACTION_CHECKBOX_NAME: [case.pk], "index": 0},
+    )
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.status == Status.REVIEW
+
+    # The same post with the token from the form goes through.
+    client.get(url)
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    response = client.post(url, {**data, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert Objective.objects.filter(slug="protection-of-civilians").exists()
