@@ -147,3 +147,11 @@ def test_compare_query_count_is_fixed(client, casebook, django_assert_max_num_qu
     with django_assert_max_num_queries(15):
         client.get(reverse("cases:compare"), {"cases": ["kosovo-kfor", "extra-0", "extra-1", "extra-2"]})
     assert CaseStudy.objects.published().count() == 5
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/compare/?cases=kosovo%00-kfor&cases=%00", "/sources/export.bib?key=a%00b&kind=%00", "/cases/export.csv?q=%00"],
+)
+def test_nul_characters_in_parameters_are_harmless_on_every_database(client, casebook, url):
+    assert client.get(url).status_code == 200
