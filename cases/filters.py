@@ -60,7 +60,7 @@ SORT_ORDERINGS = {
     "-duration": ["-duration", "title", "id"],
     "strength": [F("peak_authorised_strength").asc(nulls_last=True), "title", "id"],
     "-strength": [F("peak_authorised_strength").desc(nulls_last=True), "title", "id"],
-    "-updated": ["-updated_at", "id"],
+    "-updated": ["-updated_at", "-id"],
 }
 
 ONGOING_CHOICES = [("true", "Ongoing"), ("false", "Ended")]

@@ -457,15 +457,15 @@ class CaseStudy(Publishable):
     slug = models.SlugField(unique=True)
     mission_name = models.CharField(max_length=200)
     acronym = models.CharField(max_length=30, blank=True, db_index=True)
-    region = models.CharField(max_length=12, choices=Region, db_index=True)
+    region = models.CharField(max_length=12, choices=Region)
     countries = models.ManyToManyField(Country, related_name="case_studies", help_text="Host countries.")
     organizations = models.ManyToManyField(Organization, through="CaseOrganization", related_name="case_studies")
-    mandate_type = models.CharField(max_length=20, choices=MandateType, db_index=True)
-    start_date = models.DateField(db_index=True)
+    mandate_type = models.CharField(max_length=20, choices=MandateType)
+    start_date = models.DateField()
     start_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
-    end_date = models.DateField(null=True, blank=True, db_index=True, help_text="Empty while ongoing.")
+    end_date = models.DateField(null=True, blank=True, help_text="Empty while ongoing.")
     end_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
-    outcome = models.CharField(max_length=15, choices=Outcome, db_index=True)
+    outcome = models.CharField(max_length=15, choices=Outcome)
     objectives = models.ManyToManyField(Objective, blank=True, related_name="case_studies")
     summary = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
     body = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
@@ -475,7 +475,6 @@ class CaseStudy(Publishable):
         null=True,
         blank=True,
         editable=False,
-        db_index=True,
         help_text="Derived from the authorised strength figures on save; used for sorting.",
     )
     citations = GenericRelation(Citation)
@@ -498,7 +497,20 @@ class CaseStudy(Publishable):
         permissions = [("publish_casestudy", "Can publish, unpublish and archive case studies")]
         ordering = ["title"]
         verbose_name_plural = "case studies"
-        indexes = [models.Index(fields=["status", "start_date"])]
+        # Every public query filters on status: one composite index per filter and sort field.
+        indexes = [
+            models.Index(fields=["status", field], name=f"casestudy_status_{name}_idx")
+            for field, name in [
+                ("title", "title"),
+                ("region", "region"),
+                ("mandate_type", "mandate"),
+                ("outcome", "outcome"),
+                ("start_date", "start"),
+                ("end_date", "end"),
+                ("peak_authorised_strength", "peak"),
+                ("updated_at", "updated"),
+            ]
+        ]
         constraints = [
             status_constraint("casestudy_status_valid"),
             models.CheckConstraint(
@@ -577,7 +589,8 @@ class CaseChallenge(models.Model):
     """How one challenge showed up in one mission."""
 
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="case_challenges")
-    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="case_challenges")
+    # Indexed together with case_study below, which also serves lookups by challenge alone.
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="case_challenges", db_index=False)
     description = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
     citations = GenericRelation(Citation)
 
@@ -585,6 +598,8 @@ class CaseChallenge(models.Model):
         ordering = ["challenge__name"]
         verbose_name = "challenge met"
         verbose_name_plural = "challenges met"
+        # Finding the case studies that met a challenge reads this index alone.
+        indexes = [models.Index(fields=["challenge", "case_study"], name="casechallenge_by_challenge_idx")]
         constraints = [models.UniqueConstraint(fields=["case_study", "challenge"], name="casechallenge_unique")]
 
     def __str__(self):

@@ -159,7 +159,7 @@ def test_sorting(client, casebook, sort, expected):
         ("active_in=99999999999999999999", "Active in year"),
         ("ongoing=maybe", "Ongoing"),
         ("sort=price", "Sort by"),
-        ("mandate_type=%00", "Mandate type"),
+        ("mandate_type=%00peace", "Mandate type"),
     ],
 )
 def test_invalid_values_explain_and_keep_the_valid_filters(client, casebook, query, field_label):
