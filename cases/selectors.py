@@ -196,43 +196,47 @@ def case_challenges_of(challenge):
 
 
 def source_citing_records(source):
-    """Every published page that cites a source, with how it cites it."""
-    text_match = Q(summary__contains=f"[[cite:{source.key}]") | Q(summary__contains=f"[[cite:{source.key}|")
-    text_match |= Q(body__contains=f"[[cite:{source.key}]") | Q(body__contains=f"[[cite:{source.key}|")
-    cited_case_ids = set(
-        Citation.objects.filter(source=source, content_type=ContentType.objects.get_for_model(CaseStudy)).values_list(
-            "object_id", flat=True
-        )
-    )
-    case_filter = (
-        text_match
-        | Q(lessons__contains=f"[[cite:{source.key}")
-        | Q(pk__in=cited_case_ids)
-        | Q(strength_figures__source=source)
-        | Q(instruments__source=source)
-        | Q(timeline_events__description__contains=f"[[cite:{source.key}")
-        | Q(case_challenges__description__contains=f"[[cite:{source.key}")
-    )
-    for model in (CaseChallenge, Contribution):
-        ids = Citation.objects.filter(source=source, content_type=ContentType.objects.get_for_model(model)).values(
-            "object_id"
-        )
-        case_filter |= Q(pk__in=model.objects.filter(pk__in=ids).values("case_study_id"))
-    event_ids = Citation.objects.filter(
-        source=source, content_type=ContentType.objects.get_for_model(TimelineEvent)
-    ).values("object_id")
-    case_filter |= Q(pk__in=TimelineEvent.objects.filter(pk__in=event_ids).values("case_study_id"))
+    """
+    Every published page that cites a source: inline in its text, for one of its facts, or as
+    the source of a strength figure or legal instrument. Each way is a subquery of ids, so no
+    join multiplies rows however many inline rows a case study has.
+    """
+    marker = f"[[cite:{source.key}"
 
-    def cited_records(model):
-        ids = Citation.objects.filter(source=source, content_type=ContentType.objects.get_for_model(model)).values(
-            "object_id"
-        )
-        return model.objects.published().filter(text_match | Q(pk__in=ids)).order_by("name")
+    def cites_in(*fields):
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__contains": marker + "]"}) | Q(**{f"{field}__contains": marker + "|"})
+        return condition
+
+    def cited_rows(model):
+        content_type = ContentType.objects.get_for_model(model)
+        return Citation.objects.filter(source=source, content_type=content_type).values("object_id")
+
+    case_ids = [
+        CaseStudy.objects.filter(cites_in("summary", "body", "lessons")).values("pk"),
+        cited_rows(CaseStudy),
+        StrengthFigure.objects.filter(source=source).values("case_study_id"),
+        LegalInstrument.objects.filter(source=source).values("case_study_id"),
+        TimelineEvent.objects.filter(cites_in("description") | Q(pk__in=cited_rows(TimelineEvent))).values(
+            "case_study_id"
+        ),
+        CaseChallenge.objects.filter(cites_in("description") | Q(pk__in=cited_rows(CaseChallenge))).values(
+            "case_study_id"
+        ),
+        Contribution.objects.filter(pk__in=cited_rows(Contribution)).values("case_study_id"),
+    ]
+    citing_cases = Q()
+    for ids in case_ids:
+        citing_cases |= Q(pk__in=ids)
+
+    def citing(model):
+        return model.objects.published().filter(cites_in("summary", "body") | Q(pk__in=cited_rows(model)))
 
     return {
-        "case_studies": CaseStudy.objects.published().filter(pk__in=CaseStudy.objects.filter(case_filter).values("pk")),
-        "organizations": cited_records(Organization),
-        "challenges": cited_records(Challenge),
+        "case_studies": CaseStudy.objects.published().filter(citing_cases).order_by("title"),
+        "organizations": citing(Organization).order_by("name"),
+        "challenges": citing(Challenge).order_by("name"),
     }
 
 
