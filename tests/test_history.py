@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cases import history
 from cases.models import CaseOrganization, CaseStudy, Organization, Status, TimelineEvent
-from tests.factories import add_event, make_case, make_country, make_organization
+from tests.factories import add_event, make_case, make_country, make_objective, make_organization
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +132,19 @@ def test_deleting_rows_and_restoring_does_not_touch_other_records(reviewer):
     TimelineEvent.objects.create(case_study=second, date=datetime.date(2001, 1, 1), title="Added later")
     history.restore(history.versions_of(first).first(), user=reviewer)
     assert second.timeline_events.filter(title="Added later").exists()
+
+
+def test_restore_brings_back_many_to_many_links_and_organisation_roles(reviewer):
+    ddr = make_objective("ddr")
+    sierra_leone, liberia = make_country("SL", "Sierra Leone"), make_country("LR", "Liberia")
+    un, ecowas = make_organization("un"), make_organization("ecowas")
+    case = make_case(organizations=[un], countries=[sierra_leone], objectives=[ddr])
+    save_version(case, reviewer, "Original links")
+    case.countries.set([liberia])
+    case.objectives.clear()
+    CaseOrganization.objects.filter(case_study=case).update(organization=ecowas)
+    save_version(case, reviewer, "Wrong links")
+    history.restore(history.versions_of(case).get(revision__comment="Original links"), user=reviewer)
+    assert list(case.countries.values_list("code", flat=True)) == ["SL"]
+    assert list(case.objectives.values_list("slug", flat=True)) == ["ddr"]
+    assert list(case.roles.values_list("organization__slug", flat=True)) == ["un"]
