@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, FloatField, Func, OuterRef, Value
+from django.db.models import Case, F, FloatField, Func, IntegerField, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -243,18 +243,48 @@ class Fts5Rank(Func):
         return sql, [*match_params, *id_params]
 
 
+RANKED_POSITIONS = 500
+
+
 def search_case_studies(queryset, query):
     """Case studies matching the query, best first (the `q` filter of the list)."""
     terms = parse_query(query)
     if not terms:
         return queryset
-    documents = matching_documents(terms).filter(kind="case_study")
-    ranks = documents.filter(object_id=OuterRef("pk")).values("rank")[:1]
-    return (
-        queryset.filter(pk__in=documents.values("object_id"))
-        .annotate(search_rank=ranks)
-        .order_by(F("search_rank").desc(nulls_last=True), "title", "id")
+    if is_postgres():
+        # One pass over the joined documents: the GIN index finds them, ts_rank orders them.
+        pg_query = _pg_query(terms)
+        return (
+            queryset.filter(search_documents__vector=pg_query)
+            .annotate(search_rank=SearchRank(F("search_documents__vector"), pg_query))
+            .order_by("-search_rank", "title", "id")
+        )
+    # SQLite: one FTS5 query ranks the matching case studies; the best RANKED_POSITIONS keep
+    # their rank order, the rest follow by title (bm25 per row in SQL would rerun the match).
+    match = _fts5_query(terms)
+    ranked = _fts5_ranked_case_ids(match)
+    positions = {object_id: position for position, object_id in enumerate(ranked[:RANKED_POSITIONS])}
+    search_rank = Case(
+        *(When(pk=object_id, then=Value(position)) for object_id, position in positions.items()),
+        default=Value(RANKED_POSITIONS),
+        output_field=IntegerField(),
     )
+    matching_ids = RawSQL(
+        f"SELECT d.object_id FROM {FTS_TABLE} JOIN cases_searchdocument d ON d.id = {FTS_TABLE}.rowid "
+        f"WHERE {FTS_TABLE} MATCH %s AND d.kind = 'case_study'",
+        [match],
+    )
+    return queryset.filter(pk__in=matching_ids).annotate(search_rank=search_rank).order_by("search_rank", "title", "id")
+
+
+def _fts5_ranked_case_ids(match):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.object_id FROM {FTS_TABLE} JOIN cases_searchdocument d ON d.id = {FTS_TABLE}.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s AND d.kind = 'case_study' ORDER BY bm25({FTS_TABLE}, 10.0, 1.0) LIMIT %s",
+            [match, RANKED_POSITIONS],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass
