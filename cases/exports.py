@@ -149,6 +149,47 @@ LIST_SEPARATOR = "; "
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+EXPORT_BATCH = 500
+
+
+def case_study_rows_in_batches(queryset, batch_size=EXPORT_BATCH):
+    """
+    `case_study_rows()` for any number of case studies in bounded memory: the queryset's slugs
+    are read in its order, and the rows built a batch at a time (six queries per batch).
+    """
+    slugs = list(queryset.published().values_list("slug", flat=True))
+    for start in range(0, len(slugs), batch_size):
+        batch = slugs[start : start + batch_size]
+        rows = {row["slug"]: row for row in case_study_rows(CaseStudy.objects.filter(slug__in=batch))}
+        for slug in batch:
+            yield rows[slug]
+
+
+class _Echo:
+    """A file-like object whose write() returns what it is given: csv.writer output, line by line."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(rows):
+    """The CSV of `write_csv`, as a stream of lines for a streaming response."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        yield writer.writerow([_csv_cell(value) for value in _csv_values(row)])
+
+
+def json_chunks(rows):
+    """The JSON document of `to_json`, produced a case study at a time ("count" comes last)."""
+    yield '{\n  "generated_at": ' + json.dumps(timezone.now().isoformat()) + ',\n  "case_studies": ['
+    count = 0
+    for row in rows:
+        yield ("," if count else "") + "\n    " + json.dumps(row, ensure_ascii=False)
+        count += 1
+    yield f'\n  ],\n  "count": {count}\n}}\n'
+
+
 def write_csv(rows, stream):
     """
     Write rows from `case_study_rows()` to `stream` (a text file opened with newline="", or an

@@ -78,7 +78,7 @@ def test_editing_a_case_makes_every_page_that_shows_it_fresh(client, casebook, d
     for name, url in URLS.items():
         response = client.get(url(casebook))
         if name != "sitemap":  # the sitemap shows addresses and dates, not titles
-            assert "revised" in response.content.decode(), name
+            assert "revised" in response.getvalue().decode(), name
         assert response.get("X-Cache") != "hit", name
     assert client.get(casebook.get_absolute_url(), HTTP_IF_NONE_MATCH=etag).status_code == 200
 
@@ -91,7 +91,7 @@ def test_unpublishing_removes_the_case_from_every_cached_page(
         casebook.transition_to(Status.DRAFT, user=reviewer)
     assert client.get(casebook.get_absolute_url()).status_code == 404
     for name in ("list", "home", "organization", "challenge", "source", "feed", "sitemap", "csv", "search"):
-        assert "sierra-leone-unamsil" not in client.get(URLS[name](casebook)).content.decode(), name
+        assert "sierra-leone-unamsil" not in client.get(URLS[name](casebook)).getvalue().decode(), name
 
 
 def test_publishing_shows_the_new_case_at_once(client, casebook, reviewer, django_capture_on_commit_callbacks):

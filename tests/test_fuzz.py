@@ -193,7 +193,6 @@ def invalid_value(name):
     if name == "q":
         return st.one_of(
             st.builds(lambda text: "x" * 201 + text, unicode_text),
-            st.builds(lambda text: text + "\x00", unicode_text),
             long_text.filter(lambda text: len(text.strip()) > 200),
         )
     if name in {"active_in", "start_after", "start_before"}:
@@ -203,8 +202,9 @@ def invalid_value(name):
         # A draft organisation is not a filter value readers may use.
         return st.one_of(nonsense, st.sampled_from(["osce", "UN", "un ", "nato,un", "' OR '1'='1"]))
     if name == "country":
-        return st.one_of(nonsense, st.sampled_from(["ZZ", "S L", "SLE", "'; --", "\x00"]))
-    return st.one_of(nonsense, st.sampled_from(["<script>alert(1)</script>", "{{ x }}", "\x00", "-" * 300]))
+        return st.one_of(nonsense, st.sampled_from(["ZZ", "S L", "SLE", "'; --", "Z\x00Z"]))
+    # NUL characters are dropped before any view sees them, so a value must be invalid without them.
+    return st.one_of(nonsense, st.sampled_from(["<script>alert(1)</script>", "{{ x }}", "x\x00", "-" * 300]))
 
 
 invalid_parameter = st.sampled_from(FILTERS).flatmap(lambda name: st.tuples(st.just(name), invalid_value(name)))
@@ -231,7 +231,8 @@ def test_page_numbers_that_are_not_pages_show_a_page_and_say_why(client, small_c
 
 
 def shows_the_first_page(page):
-    if not page:
+    page = page.replace("\x00", "")  # NUL characters are dropped before the view sees the value
+    if not page.strip():
         return True
     try:
         return int(page) == 1

@@ -37,15 +37,15 @@ def casebook():
 def test_csv_export_is_the_filtered_list(client, casebook):
     response = client.get(reverse("cases:export", args=["csv"]), {"organization": "un", "sort": "-strength"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     page = client.get(reverse("cases:list"), {"organization": "un", "sort": "-strength"})
     assert [row["slug"] for row in rows] == [case.slug for case in page.context["object_list"]]
-    assert "DRAFTCASE" not in response.content.decode()
+    assert "DRAFTCASE" not in response.getvalue().decode()
     assert rows[1]["organizations"] == "nato (lead); un (authorising)"
 
 
 def test_json_export_includes_each_facts_citations_but_no_drafts(client, casebook):
-    data = json.loads(client.get(reverse("cases:export", args=["json"]), {"region": "europe"}).content)
+    data = json.loads(client.get(reverse("cases:export", args=["json"]), {"region": "europe"}).getvalue())
     assert data["count"] == 1
     kfor = data["case_studies"][0]
     assert kfor["citations"]["start_date"] == [
@@ -64,7 +64,7 @@ def test_json_export_includes_each_facts_citations_but_no_drafts(client, caseboo
 def test_invalid_export_parameters_are_ignored_like_on_the_page(client, casebook):
     response = client.get(reverse("cases:export", args=["csv"]), {"region": "atlantis"})
     assert response.status_code == 200
-    assert len(list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))) == 2
+    assert len(list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))) == 2
 
 
 def test_bibliography_exports_parse_and_hide_drafts(client, casebook):
@@ -155,3 +155,19 @@ def test_compare_query_count_is_fixed(client, casebook, django_assert_max_num_qu
 )
 def test_nul_characters_in_parameters_are_harmless_on_every_database(client, casebook, url):
     assert client.get(url).status_code == 200
+
+
+def test_exports_stream_in_batches_in_the_lists_order(client, casebook, settings, monkeypatch):
+    from cases import exports
+
+    for n in range(7):
+        make_case(f"extra-{n}", title=f"Extra {n}")
+    monkeypatch.setattr(exports, "EXPORT_BATCH", 3)
+    monkeypatch.setattr(exports.case_study_rows_in_batches, "__defaults__", (3,))
+    response = client.get(reverse("cases:export", args=["csv"]), {"sort": "-title"})
+    assert response.streaming
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+    page = client.get(reverse("cases:list"), {"sort": "-title"})
+    assert [row["slug"] for row in rows] == [case.slug for case in page.context["object_list"]]
+    data = json.loads(client.get(reverse("cases:export", args=["json"]), {"sort": "-title"}).getvalue())
+    assert data["count"] == len(rows) == 9
