@@ -8,7 +8,7 @@ WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres browser install install-dev lint format check serve bench screenshots clean
+.PHONY: run test test-sqlite test-postgres browser install install-dev lint format check serve bench loadtest screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,15 @@ serve: install
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/gunicorn peacekeeping.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+
+## Benchmark: latency and throughput at several casebook sizes (bench/README.md)
+SIZES ?= 1000 10000
+bench: install-dev
+	$(BIN)/python -m bench.run --sizes $(SIZES)
+
+## Bounded load test: 50 readers for 30 s while an editor saves every second
+loadtest: install-dev
+	$(BIN)/python -m bench.loadtest --clients 50 --seconds 30
 
 ## Screenshots for the README (docs/screenshots/), taken in headless Chromium
 screenshots: install-dev browser

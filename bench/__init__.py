@@ -1,0 +1,1 @@
+"""Performance benchmark and load test of the casebook: see bench/README.md."""

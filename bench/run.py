@@ -1,0 +1,397 @@
+"""
+Benchmark the public pages on synthetic casebooks of several sizes.
+
+    python -m bench.run --sizes 1000 10000 [--database-url postgres://postgres@127.0.0.1:5432]
+
+For each size: a fresh database (SQLite in a temporary folder, or a dedicated PostgreSQL
+database that is dropped and created again), migrations, the synthetic casebook, then gunicorn
+on 127.0.0.1 with production settings and a bounded concurrent load on each page. Prints one
+table per size and writes every figure to bench/results/<timestamp>.json.
+"""
+
+import argparse
+import datetime
+import itertools
+import json
+import math
+import os
+import platform
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from bench.harness import (
+    PYTHON,
+    Gunicorn,
+    exit_on_sigterm,
+    get,
+    manage,
+    ms,
+    percentile,
+    run_load,
+    run_step,
+    server_env,
+)
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+PER_PAGE = 20
+FLOOR = "floor"
+# "miss": every request has a URL of its own, so the page is rendered; "hit": the same URL again.
+MODES = ("miss", "hit")
+CACHE_BUSTER = "bench"
+
+# Targets at 50,000 case studies, for reference.
+TARGETS = {
+    "cases_filtered_p95_ms": 80,
+    "detail_p95_ms": 40,
+    "search_p95_ms": 120,
+    "cached_ratio_to_floor": 0.5,
+    "worker_peak_rss_mb": 150,
+}
+# The pages the page cache should serve at close to the floor's speed.
+CACHED_PAGES = ["home", "cases", "detail", "organization"]
+
+
+def pages_for(cases, samples):
+    """(name, label, path) of every page measured, the floor last."""
+    last_page = max(1, math.ceil(cases / PER_PAGE))
+    deep_page = min(200, last_page)
+    filters = f"organization={samples['organization_slug']}&region=africa&mandate_type=multidimensional"
+    return [
+        ("home", "home /", "/"),
+        ("cases", "/cases/", "/cases/"),
+        ("cases_filtered", "/cases/ 3 filters", f"/cases/?{filters}"),
+        ("search", f"/cases/?q={samples['search_word']}", f"/cases/?q={samples['search_word']}"),
+        ("cases_deep_page", f"/cases/?page={deep_page}", f"/cases/?page={deep_page}"),
+        ("detail", "case study page", f"/cases/{samples['case_slug']}/"),
+        ("organization", "organisation page", f"/organizations/{samples['organization_slug']}/"),
+        ("export_csv", "/cases/export.csv", "/cases/export.csv"),
+        (FLOOR, "floor /_floor/", "/_floor/"),
+    ]
+
+
+class Database:
+    """A database for one size: a file in the temporary folder, or a dedicated PostgreSQL database."""
+
+    def __init__(self, base_url, name, workdir, cases):
+        self.base_url, self.name = base_url, name
+        if base_url:
+            parts = urlsplit(base_url)
+            if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+                raise SystemExit("--database-url must be a postgres:// URL (SQLite is the default).")
+            self.url = urlunsplit(parts._replace(path=f"/{name}"))
+            self.admin_url = urlunsplit(parts._replace(path="/postgres", query=""))
+            self.vendor = "postgresql"
+        else:
+            self.path = Path(workdir) / f"bench-{cases}.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+            self.vendor = "sqlite"
+
+    def _admin(self, statement):
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.admin_url, autocommit=True) as connection:
+            connection.execute(sql.SQL(statement).format(name=sql.Identifier(self.name)))
+
+    def reset(self):
+        if self.vendor == "postgresql":
+            self._admin("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            self._admin("CREATE DATABASE {name}")
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def drop(self):
+        if self.vendor == "postgresql":
+            self._admin("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        else:
+            self.reset()
+
+    def describe(self):
+        if self.vendor == "postgresql":
+            parts = urlsplit(self.url)
+            return f"PostgreSQL {parts.hostname}:{parts.port or 5432}/{self.name}"
+        return "SQLite (temporary file)"
+
+
+def uncached_path(path, token, number):
+    """The same page under a URL never asked before, so the page cache cannot answer it."""
+    return f"{path}{'&' if '?' in path else '?'}{CACHE_BUSTER}={token}-{number}"
+
+
+def measure_page(port, path, mode, args, token):
+    """
+    Warm-up, then requests one at a time (the page's own cost), then the bounded concurrent
+    load. In "miss" mode every request has a URL of its own; in "hit" mode all ask the same URL.
+    """
+    numbers = itertools.count()
+
+    def choose(client=None, number=None):
+        return uncached_path(path, token, next(numbers)) if mode == "miss" else path
+
+    # A slow page gets fewer warm-up and lone requests: at least one each, within --max-seconds.
+    deadline = time.monotonic() + args.max_seconds
+    for number in range(args.warmup):
+        if number and time.monotonic() > deadline:
+            break
+        get(port, choose(), timeout=args.timeout)
+    alone = []
+    while len(alone) < args.solo_requests and (not alone or time.monotonic() < deadline):
+        alone.append(get(port, choose(), timeout=args.timeout))
+    load = run_load(
+        port,
+        choose,
+        clients=args.concurrency,
+        max_requests=args.requests,
+        max_seconds=args.max_seconds,
+        timeout=args.timeout,
+    )
+    figures = load.figures()
+    figures["solo_p50_ms"] = ms(percentile([answer.seconds for answer in alone], 50))
+    figures["solo_x_cache"] = sorted({str(answer.cache) for answer in alone})
+    return figures
+
+
+def worker_peak(server):
+    return max((worker["peak_rss_mb"] for worker in server.memory()["workers"] if worker), default=None)
+
+
+def measure_all(server, pages, args, measured):
+    """
+    Every page in both modes, each page right after a measure of the floor: other work on the
+    machine comes and goes, so a page is compared with the floor measured next to it. Fills
+    `measured` with {name: {"label", "path", "floor_rps_before", mode: figures}}.
+    """
+    token = secrets.token_hex(4)
+    floor_path = pages[-1][2]
+    for name, label, path in [pages[-1], *pages[:-1]]:
+        entry = measured.setdefault(name, {"label": label, "path": path})
+        first = get(server.port, path, timeout=args.timeout)
+        if name == "export_csv" and first.status == 404:
+            entry["skipped"] = "answers 404 (not built yet)"
+            continue
+        if first.status != 200:
+            entry["note"] = f"answered {first.status}, not 200"
+        floor = measure_page(server.port, floor_path, "hit", args, token)
+        entry["floor_rps_before"] = floor["rps"]
+        for mode in MODES:
+            print(f"  {label:<24} {mode:<5}...", end="", flush=True)
+            figures = measure_page(server.port, path, mode, args, token)
+            figures["worker_peak_rss_mb_after"] = worker_peak(server)
+            if figures["rps"] and floor["rps"]:
+                figures["ratio_to_floor"] = round(figures["rps"] / floor["rps"], 3)
+            entry[mode] = figures
+            print(f" p95 {figures['p95_ms']} ms, {figures['rps']} req/s (floor {floor['rps']} req/s)", flush=True)
+
+
+def bench_size(cases, args, workdir, static_root, result):
+    """Measure one size, filling `result` as it goes, so that an interruption keeps what was measured."""
+    database = Database(args.database_url, args.bench_database, workdir, cases)
+    print(f"\n== {cases:,} case studies on {database.describe()} ==", flush=True)
+    database.reset()
+    env = server_env(database.url, static_root=static_root)
+    if args.cache_url:
+        env.update(CACHE_URL=args.cache_url, CACHE_KEY_PREFIX=f"casebook-bench-{secrets.token_hex(4)}")
+    result.update(cases=cases, database=database.describe(), vendor=database.vendor, pages={})
+    result["cache"] = "shared (CACHE_URL)" if args.cache_url else "local memory of each worker"
+    # Other work on the machine slows every figure down: note how busy it was.
+    result["load_average_before"] = [round(value, 2) for value in os.getloadavg()]
+    try:
+        result["migrate_s"] = round(manage(env, "migrate", "--noinput"), 2)
+        print(f"migrations: {result['migrate_s']:.1f}s", flush=True)
+        summary_path = Path(workdir) / f"summary-{cases}.json"
+        generate_args = [PYTHON, "-m", "bench.generate", "--cases", str(cases), "--database-url", database.url]
+        generate_args += ["--summary-json", str(summary_path), "--seed", str(args.seed)]
+        generate_args += ["--analyze"] if args.analyze else []
+        result["generate_s"] = round(run_step(generate_args, env, quiet=False), 2)
+        summary = json.loads(summary_path.read_text())
+        result["generate_search_index_s"] = summary.get("search_index_seconds")
+        result["planner_statistics"] = summary.get("analyzed")
+        result["counts"] = summary["counts"]
+        result["samples"] = summary["samples"]
+        print(f"generation: {result['generate_s']:.1f}s", flush=True)
+
+        server = Gunicorn(env, workers=args.workers, log_path=Path(workdir) / f"gunicorn-{cases}.log", wsgi=args.wsgi)
+        with server:
+            measure_all(server, pages_for(cases, summary["samples"]), args, result["pages"])
+            result["memory"] = server.memory()
+            result["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
+            result["gunicorn_log_tail"] = server.log_tail(10)
+    finally:
+        if not args.keep:
+            database.drop()
+
+
+def print_table(result):
+    statistics = ", with ANALYZE" if result.get("planner_statistics") else ", no planner statistics"
+    print(f"\n{result['cases']:,} case studies, {result['database']}{statistics}, page cache in {result['cache']}")
+    index = result.get("generate_search_index_s")
+    index_note = f" (search index {index:.1f}s)" if index is not None else ""
+    if "generate_s" in result:
+        print(f"  migrations {result['migrate_s']:.1f}s, generation {result['generate_s']:.1f}s{index_note}")
+    load = result["load_average_before"][0]
+    if load > 0.5:
+        print(f"  note: the machine was already busy before the run (load average {load:.2f})")
+    columns = ["p50 ms", "p95 ms", "p99 ms", "req/s", "/floor", "alone", "KB", "peak MB", "err"]
+    header = f"  {'page':<24}{'cache':<6}" + "".join(f"{column:>9}" for column in columns)
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for entry in result["pages"].values():
+        if "skipped" in entry:
+            print(f"  {entry['label']:<24}skipped: {entry['skipped']}")
+            continue
+        label = entry["label"]
+        for mode in MODES:
+            figures = entry.get(mode)
+            if figures is None:
+                continue
+            values = [
+                fmt(figures["p50_ms"]),
+                fmt(figures["p95_ms"]),
+                fmt(figures["p99_ms"]),
+                fmt(figures["rps"]),
+                fmt(figures.get("ratio_to_floor"), 3),
+                fmt(figures["solo_p50_ms"]),
+                fmt((figures.get("mean_bytes") or 0) / 1024),
+                fmt(figures["worker_peak_rss_mb_after"], 0),
+                str(figures["errors"]),
+            ]
+            print(f"  {label:<24}{mode:<6}" + "".join(f"{value:>9}" for value in values))
+            label = ""
+    workers = result.get("memory", {}).get("workers", [])
+    peaks = ", ".join(f"{w['peak_rss_mb']:.0f}" for w in workers if w) or "-"
+    floors = [entry["floor_rps_before"] for entry in result["pages"].values() if entry.get("floor_rps_before")]
+    print(f"  peak memory per worker (VmHWM) at the end: {peaks} MB")
+    if floors:
+        print(f"  floor measured before each page: {min(floors):.0f} to {max(floors):.0f} req/s")
+
+
+def fmt(value, digits=1):
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def print_targets(results):
+    print("\nTargets at 50,000 case studies (latencies on cache misses, ratios on hits):")
+    if not results:
+        return
+    result = max(results, key=lambda r: r["cases"])
+    pages = result["pages"]
+    note = "" if result["cases"] >= 50000 else f" [at {result['cases']:,}, not 50,000]"
+
+    def line(label, value, target, ok, digits=1):
+        mark = "-" if value is None else ("ok" if ok else "MISSED")
+        print(f"  {label:<44} target {target:<8} measured {fmt(value, digits):<8} {mark}{note}")
+
+    def figure(name, mode, key):
+        return pages.get(name, {}).get(mode, {}).get(key)
+
+    for name, key, label in [
+        ("cases_filtered", "cases_filtered_p95_ms", "/cases/ with three filters, p95 ms (miss)"),
+        ("detail", "detail_p95_ms", "case study page, p95 ms (miss)"),
+        ("search", "search_p95_ms", "search, p95 ms (miss)"),
+    ]:
+        value = figure(name, "miss", "p95_ms")
+        line(label, value, f"< {TARGETS[key]}", value is not None and value < TARGETS[key])
+    for name in CACHED_PAGES:
+        ratio = figure(name, "hit", "ratio_to_floor")
+        target = TARGETS["cached_ratio_to_floor"]
+        label = f"{pages.get(name, {}).get('label', name)}: req/s / floor (hit)"
+        line(label, ratio, f">= {target}", (ratio or 0) >= target, digits=3)
+    peak = max((w["peak_rss_mb"] for w in result.get("memory", {}).get("workers", []) if w), default=None)
+    limit = TARGETS["worker_peak_rss_mb"]
+    line("peak memory per worker, MB", peak, f"< {limit}", peak is not None and peak < limit)
+
+
+def positive(limit):
+    def check(value):
+        number = int(value)
+        if not 1 <= number <= limit:
+            raise argparse.ArgumentTypeError(f"must be between 1 and {limit}")
+        return number
+
+    return check
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="python -m bench.run")
+    parser.add_argument("--sizes", type=positive(200000), nargs="+", default=[1000, 10000], help="Case studies.")
+    parser.add_argument(
+        "--database-url",
+        help="postgres://user@host:port to run on PostgreSQL (a dedicated database is dropped and created); "
+        "SQLite in a temporary folder by default.",
+    )
+    parser.add_argument("--bench-database", default="casebook_bench", help="PostgreSQL database to (re)create.")
+    parser.add_argument("--workers", type=positive(16), default=2, help="gunicorn workers (default: %(default)s).")
+    parser.add_argument("--concurrency", type=positive(64), default=8, help="Concurrent clients (default: 8).")
+    parser.add_argument("--requests", type=positive(10000), default=300, help="Requests per page (default: 300).")
+    parser.add_argument("--max-seconds", type=positive(600), default=60, help="Time limit per page (default: 60).")
+    parser.add_argument("--solo-requests", type=positive(100), default=10, help="Sequential requests per page.")
+    parser.add_argument("--warmup", type=int, default=4, help="Unmeasured requests per page first.")
+    parser.add_argument("--timeout", type=positive(300), default=60, help="Seconds before a request fails.")
+    parser.add_argument("--seed", type=int, default=1, help="Seed of the synthetic casebook.")
+    parser.add_argument(
+        "--analyze", action="store_true", help="Give SQLite planner statistics (ANALYZE) after generating."
+    )
+    parser.add_argument(
+        "--cache-url", help="A shared cache for the page cache, e.g. redis://127.0.0.1:6379/15 (default: none)."
+    )
+    parser.add_argument("--wsgi", default="peacekeeping.wsgi", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", action="store_true", help="Keep the databases and the temporary folder.")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="Folder for the JSON results.")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    exit_on_sigterm()
+    started = datetime.datetime.now(datetime.UTC)
+    workdir = tempfile.mkdtemp(prefix="casebook-bench-")
+    results = []
+    failure = None
+    try:
+        static_root = Path(workdir) / "static"
+        env = server_env("sqlite:///" + str(Path(workdir) / "unused.sqlite3"), static_root=static_root)
+        collectstatic_s = manage(env, "collectstatic", "--noinput")
+        print(f"collectstatic: {collectstatic_s:.1f}s", flush=True)
+        for cases in args.sizes:
+            results.append({})
+            bench_size(cases, args, workdir, static_root, results[-1])
+    except KeyboardInterrupt:
+        failure = "interrupted"
+        print("\nInterrupted: the server is stopped and partial results are written.", file=sys.stderr)
+    except Exception as error:  # report what was measured before the failure, then fail
+        failure = f"{type(error).__name__}: {error}"
+        print(f"\nStopped by an error: {failure}", file=sys.stderr)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"Kept {workdir}")
+    results = [result for result in results if result.get("pages")]
+    for result in results:
+        print_table(result)
+    print_targets(results)
+    report = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "settings": {key: value for key, value in vars(args).items() if key not in {"output", "database_url"}},
+        "targets_at_50000": TARGETS,
+        "cached_pages": CACHED_PAGES,
+        "results": results,
+        "failure": failure,
+    }
+    args.output.mkdir(parents=True, exist_ok=True)
+    path = args.output / f"{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(report, indent=2, default=str))
+    print(f"\nFigures written to {path}")
+    return 0 if failure is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
