@@ -269,9 +269,10 @@ def search_case_studies(queryset, query):
         default=Value(RANKED_POSITIONS),
         output_field=IntegerField(),
     )
+    # The full-text match runs first, once; documents are then found by id.
     matching_ids = RawSQL(
-        f"SELECT d.object_id FROM {FTS_TABLE} JOIN cases_searchdocument d ON d.id = {FTS_TABLE}.rowid "
-        f"WHERE {FTS_TABLE} MATCH %s AND d.kind = 'case_study'",
+        "SELECT object_id FROM cases_searchdocument WHERE kind = 'case_study' "
+        f"AND id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
         [match],
     )
     return queryset.filter(pk__in=matching_ids).annotate(search_rank=search_rank).order_by("search_rank", "title", "id")
@@ -280,8 +281,9 @@ def search_case_studies(queryset, query):
 def _fts5_ranked_case_ids(match):
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT d.object_id FROM {FTS_TABLE} JOIN cases_searchdocument d ON d.id = {FTS_TABLE}.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s AND d.kind = 'case_study' ORDER BY bm25({FTS_TABLE}, 10.0, 1.0) LIMIT %s",
+            f"SELECT d.object_id FROM (SELECT rowid, bm25({FTS_TABLE}, 10.0, 1.0) AS score FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH %s) AS matched JOIN cases_searchdocument d ON d.id = matched.rowid "
+            "WHERE d.kind = 'case_study' ORDER BY matched.score LIMIT %s",
             [match, RANKED_POSITIONS],
         )
         return [row[0] for row in cursor.fetchall()]
