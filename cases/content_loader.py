@@ -15,7 +15,7 @@ import reversion
 import yaml
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from cases.cache import bump_content_version
 from cases.models import (
@@ -116,7 +116,15 @@ def load_content(directory=CONTENT_DIR, *, dry_run=False):
             bump_content_version()
         if dry_run:
             transaction.set_rollback(True)
+    if loader.report.changed and not dry_run:
+        refresh_planner_statistics()
     return loader.report
+
+
+def refresh_planner_statistics():
+    """After a load, let the query planner see the new row counts (SQLite has no autovacuum)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def keep_version(obj):

@@ -30,7 +30,10 @@ PG_CONFIG = "english"
 
 def fold(text):
     """Lower-case, accents removed: 'Lomé' -> 'lome'. One output character per input character."""
-    return "".join(_fold_char(c) for c in text or "")
+    text = text or ""
+    if text.isascii():
+        return text.lower()  # the same result, without a Unicode lookup per character
+    return "".join(_fold_char(c) for c in text)
 
 
 def _fold_char(char):
