@@ -7,6 +7,7 @@ secret key. See README.md, "Configuration".
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -47,12 +48,20 @@ def env_list(name, default):
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
+# Set by the WSGI and ASGI entry points and by `manage.py runserver`: the processes that serve.
+SERVING = os.environ.get("DJANGO_SERVING") == "1"
+
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-used-in-production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = _DEV_SECRET_KEY
+    elif SERVING:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (use a long random string).")
-    SECRET_KEY = _DEV_SECRET_KEY
+    else:
+        # A management command that serves nothing (migrate, makemigrations, load_content...):
+        # a throwaway key, since nothing it might sign outlives the command.
+        SECRET_KEY = secrets.token_urlsafe(50)
 elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET_KEY):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of 50 characters or more.")
 

@@ -64,10 +64,27 @@ def test_deploy_check_finds_nothing_to_warn_about_in_production_settings():
 )
 def test_production_refuses_to_start_without_a_real_secret_key(key, message):
     env = production_env() if key is None else production_env(DJANGO_SECRET_KEY=key)
-    result = manage("check", env=env)
+    # What gunicorn does first: import the WSGI application.
+    result = subprocess.run(
+        [sys.executable, "-c", "import peacekeeping.wsgi"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert message in result.stderr
     assert "ImproperlyConfigured" in result.stderr
+
+
+def test_commands_that_serve_nothing_run_without_a_key_but_runserver_does_not():
+    result = manage("makemigrations", "--check", "--dry-run", env=production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    result = manage("runserver", "--noreload", "127.0.0.1:0", env=production_env())
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
 # -- response headers --------------------------------------------------------------------
