@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, F, FloatField, Func, IntegerField, Value, When
+from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Value, When, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -306,17 +307,58 @@ def search_all(query, per_kind=10):
     from cases.models import SearchDocument
 
     terms = parse_query(query)
-    groups = {}
     if not terms:
-        return groups
-    for kind, label in SearchDocument.Kind.choices:
-        documents = matching_documents(terms).filter(kind=kind)
-        total = documents.count()
-        if not total:
-            continue
-        rows = documents.order_by("-rank", "title")[:per_kind]
-        groups[label] = (total, [Hit(kind, row.title, row.url, snippet(row.body, terms), row.rank) for row in rows])
-    return groups
+        return {}
+    if is_postgres():
+        best, totals = _pg_best_documents(terms, per_kind)
+    else:
+        best, totals = _fts5_best_documents(_fts5_query(terms), per_kind)
+    rows = SearchDocument.objects.only("kind", "title", "body", "url").in_bulk([document_id for document_id, _ in best])
+    hits = {}
+    for document_id, rank in best:
+        row = rows[document_id]
+        hits.setdefault(row.kind, []).append(Hit(row.kind, row.title, row.url, snippet(row.body, terms), rank))
+    return {label: (totals[kind], hits[kind]) for kind, label in SearchDocument.Kind.choices if totals.get(kind)}
+
+
+def _pg_best_documents(terms, per_kind):
+    """([(document id, rank)] of the best per_kind of each kind, {kind: total}), in two queries."""
+
+    matching = matching_documents(terms)
+    totals = dict(matching.order_by().values_list("kind").annotate(total=Count("id")))
+    best = (
+        matching.annotate(
+            position=Window(RowNumber(), partition_by=[F("kind")], order_by=[F("rank").desc(), F("title").asc()])
+        )
+        .filter(position__lte=per_kind)
+        .order_by("kind", "position")
+        .values_list("id", "rank")
+    )
+    return list(best), totals
+
+
+def _fts5_best_documents(match, per_kind):
+    """
+    The same for SQLite, in one pass of the full-text match: bm25 is computed once per matching
+    document inside the FTS5 query (a per-row rank subquery would rerun the match every time).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, kind, score, total FROM ("
+            "  SELECT d.id, d.kind, -matched.score AS score,"
+            "  ROW_NUMBER() OVER (PARTITION BY d.kind ORDER BY matched.score, d.title) AS position,"
+            "  COUNT(*) OVER (PARTITION BY d.kind) AS total"
+            f"  FROM (SELECT rowid, bm25({FTS_TABLE}, 10.0, 1.0) AS score FROM {FTS_TABLE}"
+            f"        WHERE {FTS_TABLE} MATCH %s) AS matched"
+            "  JOIN cases_searchdocument d ON d.id = matched.rowid"
+            ") WHERE position <= %s ORDER BY kind, position",
+            [match, per_kind],
+        )
+        best, totals = [], {}
+        for document_id, kind, score, total in cursor.fetchall():
+            totals[kind] = total
+            best.append((document_id, score))
+    return best, totals
 
 
 def highlight(text, terms):

@@ -75,6 +75,18 @@ def test_search_page_groups_results_by_type_with_highlighted_snippets(client, co
     assert set(response.context["groups"]) == {"Case studies", "Sources"}
 
 
+def test_search_page_shows_the_best_ten_of_each_kind_and_counts_them_all(client, corpus):
+    for number in range(11):
+        make_case(title=f"Mission {number:02}", summary="Observers reported ceasefire breaches.")
+    groups = client.get(reverse("cases:search"), {"q": "ceasefire"}).context["groups"]
+    total, hits = groups["Case studies"]
+    assert total == 13
+    assert len(hits) == 10
+    assert hits[0].title == "Ceasefire monitoring in Lomé"  # the title match ranks first
+    assert [hit.rank for hit in hits] == sorted((hit.rank for hit in hits), reverse=True)
+    assert groups["Challenges"][0] == 1
+
+
 @pytest.mark.parametrize(
     "query",
     [
