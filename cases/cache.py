@@ -36,6 +36,28 @@ def current_version():
     return version
 
 
+def version_for(request):
+    """The content version, read once per request (the page cache has usually read it)."""
+    if request is None:
+        return current_version()
+    if not hasattr(request, "content_version"):
+        request.content_version = current_version()
+    return request.content_version
+
+
+def computed_once_per_version(name, compute, request=None):
+    """
+    What `compute()` returns, kept until the content changes: for results that are the same on
+    every page that shows them and costly to work out, such as counts over the whole casebook.
+    """
+    key = f"computed:{version_for(request)}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.CACHE_SECONDS)
+    return value
+
+
 def bump_content_version(**kwargs):
     """Move the content version on when the current transaction commits."""
     from cases.models import ContentVersion
@@ -81,7 +103,7 @@ class PublicPageCacheMiddleware:
             return response
 
         # Pages show today's date in citations ("accessed ..."): a new day is a new key.
-        raw = f"{current_version()}|{timezone.localdate()}|{request.method}|{request.get_full_path()}"
+        raw = f"{version_for(request)}|{timezone.localdate()}|{request.method}|{request.get_full_path()}"
         digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
         etag = f'"{digest}"'
         if etag in request.headers.get("If-None-Match", ""):

@@ -15,10 +15,12 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils import timezone
 
+from cases.cache import computed_once_per_version
 from cases.models import (
     CaseChallenge,
     CaseOrganization,
@@ -65,6 +67,20 @@ SORT_ORDERINGS = {
 
 ONGOING_CHOICES = [("true", "Ongoing"), ("false", "Ended")]
 
+# A facet longer than this shows its chosen and most frequent options; `?more=<facet>` shows all.
+SHORT_FACET = 12
+EXPAND_PARAMETER = "more"
+
+
+def shortened(options):
+    """The chosen options and the most frequent others, SHORT_FACET in all, largest count first."""
+    chosen = [option for option in options if option["selected"]]
+    others = sorted(
+        (option for option in options if not option["selected"] and option["count"]),
+        key=lambda option: (-option["count"], option["label"]),
+    )
+    return chosen + others[: max(SHORT_FACET - len(chosen), 0)]
+
 
 def linked_options():
     """Options of the linked facets in one query: {"organization": [(slug, label)], ...}."""
@@ -72,14 +88,19 @@ def linked_options():
         Organization.objects.published().annotate(facet=Value("organization")).values_list("facet", "slug", "name"),
         Challenge.objects.published().annotate(facet=Value("challenge")).values_list("facet", "slug", "name"),
         Objective.objects.annotate(facet=Value("objective")).values_list("facet", "slug", "name"),
-        # Only countries that host a published case study are worth offering.
-        Country.objects.filter(case_studies__status=Status.PUBLISHED)
+        # Only countries that host a published case study are worth offering. EXISTS stops at
+        # the first one, where a join would visit every hosted mission and then deduplicate.
+        Country.objects.filter(
+            Exists(
+                CaseStudy.countries.through.objects.filter(country=OuterRef("pk"), casestudy__status=Status.PUBLISHED)
+            )
+        )
         .annotate(facet=Value("country"))
         .values_list("facet", "code", "name"),
     ]
     options = {"organization": [], "challenge": [], "objective": [], "country": []}
     parts = [part.order_by() for part in parts]
-    for facet, value, label in parts[0].union(*parts[1:]):
+    for facet, value, label in parts[0].union(*parts[1:], all=True):
         options[facet].append((value, label))
     for values in options.values():
         values.sort(key=lambda option: option[1])
@@ -203,10 +224,20 @@ class CaseStudyFilter(django_filters.FilterSet):
             queryset = queryset.filter(pk__in=documents.values("object_id"))
         return queryset
 
-    def facets(self):
-        """For each facet, its options with the number of results choosing each would give."""
-        counts = self._scalar_counts()
-        counts.update(self._linked_counts())
+    def facets(self, expanded=None):
+        """
+        For each facet, its options with the number of results choosing each would give.
+
+        A facet with more than SHORT_FACET options (at scale: hundreds of organisations or
+        countries) shows its chosen options and its most frequent ones, largest count first,
+        unless it is the `expanded` one; the rest are a "show all" link away.
+        """
+        if self.active:
+            counts = self._counts()
+        else:
+            # Over the whole casebook the counts are the same on every page and in every sort
+            # order, and the costliest to compute (every row of every link table is read).
+            counts = computed_once_per_version("facet-counts:all", self._counts, self.request)
         choices = {
             "region": Region.choices,
             "mandate_type": CaseStudy.MandateType.choices,
@@ -228,16 +259,32 @@ class CaseStudyFilter(django_filters.FilterSet):
                 }
                 for value, label in choices[name]
             ]
+            total = len(options)
+            if total > SHORT_FACET and name != expanded:
+                options = shortened(options)
+            links = self.data.copy() if self.data is not None else QueryDict(mutable=True)
+            links.pop("page", None)
+            links.pop(EXPAND_PARAMETER, None)
+            fewer_query = links.urlencode()
+            links[EXPAND_PARAMETER] = name
             facets.append(
                 {
                     "name": name,
                     "label": self.filters[name].label,
                     "options": options,
+                    "total": total,
+                    "hidden": total - len(options),
+                    "expanded": name == expanded and total > SHORT_FACET,
+                    "more_query": links.urlencode(),
+                    "fewer_query": fewer_query,
                     "multiple": name != "ongoing",
-                    "open": bool(chosen) or name in ("organization", "region"),
+                    "open": bool(chosen) or name in ("organization", "region") or name == expanded,
                 }
             )
         return facets
+
+    def _counts(self):
+        return {**self._scalar_counts(), **self._linked_counts()}
 
     def _scalar_counts(self):
         """Region, mandate type, outcome and ongoing counts in one query."""
@@ -316,7 +363,7 @@ class CaseStudyFilter(django_filters.FilterSet):
     @property
     def facets_cache(self):
         if not hasattr(self, "_facets"):
-            self._facets = self.facets()
+            self._facets = self.facets(expanded=self.data.get(EXPAND_PARAMETER) if self.data else None)
         return self._facets
 
 

@@ -431,12 +431,19 @@ class CaseStudyQuerySet(PublishableQuerySet):
 
     def for_list(self):
         """What a row of the case-study list shows, loaded in a fixed number of queries."""
-        return self.select_related(None).prefetch_related(
-            models.Prefetch(
-                "roles",
-                queryset=CaseOrganization.objects.select_related("organization").order_by("role", "organization__name"),
-            ),
-            "countries",
+        # The long texts stay in the database: a list row never shows them.
+        return (
+            self.select_related(None)
+            .defer("summary", "body", "lessons")
+            .prefetch_related(
+                models.Prefetch(
+                    "roles",
+                    queryset=CaseOrganization.objects.select_related("organization").order_by(
+                        "role", "organization__name"
+                    ),
+                ),
+                "countries",
+            )
         )
 
 
@@ -502,7 +509,6 @@ class CaseStudy(Publishable):
             models.Index(fields=["status", field], name=f"casestudy_status_{name}_idx")
             for field, name in [
                 ("title", "title"),
-                ("region", "region"),
                 ("mandate_type", "mandate"),
                 ("outcome", "outcome"),
                 ("start_date", "start"),
@@ -510,6 +516,12 @@ class CaseStudy(Publishable):
                 ("peak_authorised_strength", "peak"),
                 ("updated_at", "updated"),
             ]
+        ] + [
+            # Filters by region, and the facet counts of region, mandate type, outcome and
+            # ongoing, which read this index alone, never the wide rows of the table.
+            models.Index(
+                fields=["status", "region", "mandate_type", "outcome", "end_date"], name="casestudy_facets_idx"
+            )
         ]
         constraints = [
             status_constraint("casestudy_status_valid"),

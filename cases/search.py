@@ -268,8 +268,15 @@ def search_case_studies(queryset, query):
     match = _fts5_query(terms)
     ranked = _fts5_ranked_case_ids(match)
     positions = {object_id: position for position, object_id in enumerate(ranked[:RANKED_POSITIONS])}
-    search_rank = Case(
+    ranked_position = Case(
         *(When(pk=object_id, then=Value(position)) for object_id, position in positions.items()),
+        default=Value(RANKED_POSITIONS),
+        output_field=IntegerField(),
+    )
+    # SQLite tries the WHENs one by one: the IN test (a lookup) first spares that walk to
+    # every matching row outside the best RANKED_POSITIONS.
+    search_rank = Case(
+        When(pk__in=list(positions), then=ranked_position),
         default=Value(RANKED_POSITIONS),
         output_field=IntegerField(),
     )

@@ -138,3 +138,26 @@ def test_staff_never_see_cached_pages(client, casebook, staff_user):
     response = client.get(casebook.get_absolute_url())
     assert "Changed behind the cache" in response.content.decode()
     assert "private" in response["Cache-Control"] and "X-Cache" not in response
+
+
+def test_whole_casebook_facet_counts_follow_every_publication(
+    client, casebook, reviewer, staff_user, django_capture_on_commit_callbacks
+):
+    # Staff skip the page cache, so this sees the counts kept for the whole casebook alone.
+    client.force_login(staff_user)
+
+    def europe_count():
+        facets = client.get(reverse("cases:list")).context["facets"]
+        region = next(facet for facet in facets if facet["name"] == "region")
+        return next(option["count"] for option in region["options"] if option["value"] == "europe")
+
+    assert europe_count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = make_case("kosovo-kfor", title="Kosovo (KFOR)", region="europe", status=Status.REVIEW)
+    assert europe_count() == 0  # a draft counts for nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.transition_to(Status.PUBLISHED, user=reviewer)
+    assert europe_count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.transition_to(Status.DRAFT, user=reviewer)
+    assert europe_count() == 0

@@ -69,3 +69,35 @@ def test_list_page_stays_within_ten_queries_with_facets(client, casebook, query)
     with CaptureQueriesContext(connection) as queries:
         client.get(f"{LIST}?{query}")
     assert len(queries) <= 10, [q["sql"][:120] for q in queries]
+
+
+@pytest.fixture
+def many_organisations(casebook):  # noqa: F811
+    from tests.factories import make_case, make_organization
+
+    organisations = [make_organization(f"org{number:02}", name=f"Organisation {number:02}") for number in range(15)]
+    for number, organisation in enumerate(organisations):
+        for _ in range(number % 3 + 1):  # org00: 1 case, org01: 2, org02: 3, org03: 1...
+            make_case(organizations=[organisation])
+    return organisations
+
+
+def test_long_facets_show_the_most_frequent_options_and_link_to_all(client, many_organisations):
+    response = client.get(f"{LIST}?organization=org00")
+    organisation = next(facet for facet in response.context["facets"] if facet["name"] == "organization")
+    shown = [option["value"] for option in organisation["options"]]
+    assert len(shown) == 12 and organisation["total"] == 18  # 15 + UN, NATO and AU
+    assert shown[0] == "org00"  # the chosen one stays, though it has few results
+    counts = [option["count"] for option in organisation["options"][1:]]
+    assert counts == sorted(counts, reverse=True) and min(counts) >= 1
+    html = response.content.decode()
+    assert "Show all 18 options" in html
+    assert "?organization=org00&amp;more=organization#facet-organization" in html
+
+    expanded = client.get(f"{LIST}?organization=org00&more=organization")
+    organisation = next(facet for facet in expanded.context["facets"] if facet["name"] == "organization")
+    assert len(organisation["options"]) == 18
+    html = expanded.content.decode()
+    assert 'name="more" value="organization"' in html  # applying filters keeps the facet open
+    assert "?organization=org00#facet-organization" in html and "Show fewer" in html
+    assert expanded.context["paginator"].count == 1  # `more` changes the panel, never the results

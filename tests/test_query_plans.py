@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 # index-backed on SQLite, whose indexes keep NULLs first.)
 SCENARIOS = [
     ("", "status_title"),
-    ("region=europe", "status_region"),
+    ("region=europe", "casestudy_facets"),
     ("mandate_type=enforcement", "status_mandate"),
     ("outcome=ongoing", "status_outcome"),
     ("organization=un", "organization_id"),
