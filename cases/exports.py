@@ -11,9 +11,12 @@ source formatters drop any source that is not published.
 import csv
 import json
 import re
+from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, IntegerField, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import CaseChallenge, CaseOrganization, CaseStudy, Citation, DatePrecision, Source, Status
@@ -47,78 +50,114 @@ def case_study_rows(queryset):
     citation names) to a list of dicts with the source's key, title, identifier and url and the
     citation's locator, from published sources only.
 
-    The whole export runs in six queries whatever the number of case studies.
+    The whole export runs in six queries whatever the number of case studies. They read plain
+    values, not model instances: an export of the whole casebook is thousands of rows.
     """
-    cases = list(
-        queryset.published().prefetch_related(
-            Prefetch(
-                "roles",
-                queryset=CaseOrganization.objects.filter(organization__status=Status.PUBLISHED)
-                .select_related("organization")
-                .order_by(_ROLE_ORDER, "organization__name"),
-                to_attr="export_roles",
-            ),
-            "countries",
-            "objectives",
-            Prefetch(
-                "case_challenges",
-                queryset=CaseChallenge.objects.filter(challenge__status=Status.PUBLISHED)
-                .select_related("challenge")
-                .order_by("challenge__name"),
-                to_attr="export_challenges",
-            ),
-            # One query for all of them: content_type = CaseStudy, object_id IN (...).
-            Prefetch(
-                "citations",
-                queryset=Citation.objects.exclude(field="")
-                .filter(source__status=Status.PUBLISHED)
-                .select_related("source")
-                .order_by("id"),
-                to_attr="export_citations",
-            ),
+    for _pk, row in _rows_with_ids(queryset):
+        yield row
+
+
+def _rows_with_ids(queryset):
+    """(id, row) for each published case study in `queryset`, in its order."""
+    cases = list(queryset.published().values(*_CASE_FIELDS))
+    ids = [case["id"] for case in cases]
+    roles = _grouped(
+        CaseOrganization.objects.filter(case_study_id__in=ids, organization__status=Status.PUBLISHED)
+        .order_by(_ROLE_ORDER, "organization__name")
+        .values_list("case_study_id", "organization__slug", "organization__name", "role")
+    )
+    countries = _grouped(
+        CaseStudy.countries.through.objects.filter(casestudy_id__in=ids)
+        .order_by("country__name")
+        .values_list("casestudy_id", "country__code")
+    )
+    objectives = _grouped(
+        CaseStudy.objectives.through.objects.filter(casestudy_id__in=ids)
+        .order_by("objective__name")
+        .values_list("casestudy_id", "objective__slug")
+    )
+    challenges = _grouped(
+        CaseChallenge.objects.filter(case_study_id__in=ids, challenge__status=Status.PUBLISHED)
+        .order_by("challenge__name")
+        .values_list("case_study_id", "challenge__slug")
+    )
+    citations = _grouped(
+        Citation.objects.filter(
+            content_type=ContentType.objects.get_for_model(CaseStudy),
+            object_id__in=ids,
+            source__status=Status.PUBLISHED,
+        )
+        .exclude(field="")
+        .order_by("id")
+        .values_list(
+            "object_id", "field", "source__key", "source__title", "source__identifier", "source__url", "locator"
         )
     )
     for case in cases:
-        yield _case_study_row(case)
-
-
-def _case_study_row(case):
-    citations = {fact: [] for fact in CaseStudy.CITABLE_FACTS}
-    for citation in case.export_citations:
-        source = citation.source
-        citations.setdefault(citation.field, []).append(
+        pk = case.pop("id")
+        cited = {fact: [] for fact in CaseStudy.CITABLE_FACTS}
+        for field, key, title, identifier, url, locator in citations[pk]:
+            cited.setdefault(field, []).append(
+                {"key": key, "title": title, "identifier": identifier, "url": url, "locator": locator}
+            )
+        yield (
+            pk,
             {
-                "key": source.key,
-                "title": source.title,
-                "identifier": source.identifier,
-                "url": source.url,
-                "locator": citation.locator,
-            }
+                **case,
+                "countries": [code for (code,) in countries[pk]],
+                "organizations": [{"slug": slug, "name": name, "role": role} for slug, name, role in roles[pk]],
+                "objectives": [slug for (slug,) in objectives[pk]],
+                "challenges": [slug for (slug,) in challenges[pk]],
+                "start_date": case["start_date"].isoformat(),
+                "end_date": case["end_date"].isoformat() if case["end_date"] else None,
+                "url": settings.SITE_URL + reverse("cases:detail", args=[case["slug"]]),
+                "updated_at": case["updated_at"].isoformat(),
+                "citations": cited,
+            },
         )
-    return {
-        "slug": case.slug,
-        "title": case.title,
-        "mission_name": case.mission_name,
-        "acronym": case.acronym,
-        "region": case.region,
-        "countries": [country.code for country in case.countries.all()],
-        "organizations": [
-            {"slug": role.organization.slug, "name": role.organization.name, "role": role.role}
-            for role in case.export_roles
-        ],
-        "mandate_type": case.mandate_type,
-        "start_date": case.start_date.isoformat(),
-        "start_precision": case.start_precision,
-        "end_date": case.end_date.isoformat() if case.end_date else None,
-        "end_precision": case.end_precision,
-        "outcome": case.outcome,
-        "objectives": [objective.slug for objective in case.objectives.all()],
-        "challenges": [case_challenge.challenge.slug for case_challenge in case.export_challenges],
-        "peak_authorised_strength": case.peak_authorised_strength,
-        "url": settings.SITE_URL + case.get_absolute_url(),
-        "updated_at": case.updated_at.isoformat(),
-        "citations": citations,
-    }
+
+
+# The columns of a row read straight from the case study; the key order is the row's.
+_CASE_FIELDS = [
+    "id",
+    "slug",
+    "title",
+    "mission_name",
+    "acronym",
+    "region",
+    "mandate_type",
+    "start_date",
+    "start_precision",
+    "end_date",
+    "end_precision",
+    "outcome",
+    "peak_authorised_strength",
+    "updated_at",
+]
+
+
+def _grouped(rows):
+    """(owner id, *values) rows as {owner id: [values, ...]}, in the rows' order."""
+    grouped = defaultdict(list)
+    for owner, *values in rows:
+        grouped[owner].append(tuple(values))
+    return grouped
+
+
+EXPORT_BATCH = 500
+
+
+def case_study_rows_in_batches(queryset, batch_size=EXPORT_BATCH):
+    """
+    `case_study_rows()` for any number of case studies in bounded memory: the queryset's ids
+    are read in its order, and the rows built a batch at a time (six queries per batch).
+    """
+    ids = list(queryset.published().values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start : start + batch_size]
+        rows = dict(_rows_with_ids(CaseStudy.objects.filter(pk__in=batch)))
+        for pk in batch:
+            yield rows[pk]
 
 
 # CSV and JSON ----------------------------------------------------------------------------------
@@ -147,22 +186,6 @@ CSV_COLUMNS = [
 LIST_SEPARATOR = "; "
 # A cell a spreadsheet would run as a formula; it is written with a leading apostrophe.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-EXPORT_BATCH = 500
-
-
-def case_study_rows_in_batches(queryset, batch_size=EXPORT_BATCH):
-    """
-    `case_study_rows()` for any number of case studies in bounded memory: the queryset's slugs
-    are read in its order, and the rows built a batch at a time (six queries per batch).
-    """
-    slugs = list(queryset.published().values_list("slug", flat=True))
-    for start in range(0, len(slugs), batch_size):
-        batch = slugs[start : start + batch_size]
-        rows = {row["slug"]: row for row in case_study_rows(CaseStudy.objects.filter(slug__in=batch))}
-        for slug in batch:
-            yield rows[slug]
 
 
 class _Echo:
