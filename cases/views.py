@@ -28,22 +28,40 @@ def without_empty_values(query):
     return cleaned
 
 
+def forgiving_page(request, queryset, per_page, page_kwarg="page"):
+    """
+    (paginator, page, message): a page number that is not a number, or past the end, shows a
+    page, and the message says why.
+    """
+    paginator = Paginator(queryset, per_page)
+    requested = request.GET.get(page_kwarg) or 1
+    try:
+        return paginator, paginator.page(requested), ""
+    except PageNotAnInteger:
+        return paginator, paginator.page(1), f"“{requested}” is not a page number; showing page 1."
+    except EmptyPage:
+        last = paginator.num_pages
+        return paginator, paginator.page(last), f"There is no page {requested}; showing page {last}, the last."
+
+
+def pagination_context(request, queryset, per_page):
+    """What includes/pagination.html needs, for a page of a detail view's related rows."""
+    paginator, page, message = forgiving_page(request, queryset, per_page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "page_obj": page,
+        "is_paginated": page.has_other_pages(),
+        "pagination_message": message,
+        "query_without_page": query.urlencode(),
+    }
+
+
 class ForgivingPaginationMixin:
     """A page number that is not a number, or past the end, shows a page and says why."""
 
     def paginate_queryset(self, queryset, page_size):
-        paginator = Paginator(queryset, page_size)
-        requested = self.request.GET.get(self.page_kwarg) or 1
-        self.pagination_message = ""
-        try:
-            page = paginator.page(requested)
-        except PageNotAnInteger:
-            self.pagination_message = f"“{requested}” is not a page number; showing page 1."
-            page = paginator.page(1)
-        except EmptyPage:
-            last = paginator.num_pages
-            self.pagination_message = f"There is no page {requested}; showing page {last}, the last."
-            page = paginator.page(last)
+        paginator, page, self.pagination_message = forgiving_page(self.request, queryset, page_size, self.page_kwarg)
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
@@ -133,7 +151,7 @@ class OrganizationDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.record_page(self.object))
-        context["case_studies"] = selectors.case_studies_of_organization(self.object)
+        context.update(pagination_context(self.request, selectors.case_studies_of_organization(self.object), 50))
         return context
 
 
@@ -155,7 +173,7 @@ class ChallengeDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.record_page(self.object))
-        context["occurrences"] = selectors.case_challenges_of(self.object)
+        context.update(pagination_context(self.request, selectors.case_challenges_of(self.object), 50))
         return context
 
 
