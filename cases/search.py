@@ -9,14 +9,16 @@ than text on both. Queries are parsed here, never passed through raw: words matc
 characters) is read as plain words.
 """
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Value, When, Window
+from django.db.models import Count, F, FloatField, Func, IntegerField, Value, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils.html import escape
@@ -250,54 +252,84 @@ class Fts5Rank(Func):
 RANKED_POSITIONS = 500
 
 
+class CaseStudySearch:
+    """
+    The case studies matching a query (the `q` filter of the list): `restrict()` keeps the
+    matching ones of a queryset, `rank()` also orders them best first. A list page applies the
+    match several times (results, count, facet counts, timeline), so on SQLite the full-text
+    match runs once and its case-study ids, best first, are reused by every query.
+    """
+
+    def __init__(self, query):
+        self.terms = parse_query(query)
+
+    def __bool__(self):
+        return bool(self.terms)
+
+    def restrict(self, queryset):
+        if not self.terms:
+            return queryset
+        if is_postgres():
+            documents = matching_documents(self.terms).filter(kind="case_study")
+            return queryset.filter(pk__in=documents.values("object_id"))
+        return queryset.filter(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(self._ranked_ids)]))
+
+    def rank(self, queryset):
+        if not self.terms:
+            return queryset
+        if is_postgres():
+            # One pass over the joined documents: the GIN index finds them, ts_rank orders them.
+            pg_query = _pg_query(self.terms)
+            return (
+                queryset.filter(search_documents__vector=pg_query)
+                .annotate(search_rank=SearchRank(F("search_documents__vector"), pg_query))
+                .order_by("-search_rank", "title", "id")
+            )
+        # The best RANKED_POSITIONS keep their rank order, the rest follow by title.
+        search_rank = RankedPosition(F("pk"), self._ranked_ids[:RANKED_POSITIONS])
+        return self.restrict(queryset).annotate(search_rank=search_rank).order_by("search_rank", "title", "id")
+
+    @cached_property
+    def _ranked_ids(self):
+        """Ids of the matching case studies, best first: bm25 computed once, inside FTS5."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.object_id FROM (SELECT rowid, bm25({FTS_TABLE}, 10.0, 1.0) AS score FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s) AS matched JOIN cases_searchdocument d ON d.id = matched.rowid "
+                "WHERE d.kind = 'case_study' ORDER BY matched.score, d.object_id",
+                [_fts5_query(self.terms)],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+
 def search_case_studies(queryset, query):
-    """Case studies matching the query, best first (the `q` filter of the list)."""
-    terms = parse_query(query)
-    if not terms:
-        return queryset
-    if is_postgres():
-        # One pass over the joined documents: the GIN index finds them, ts_rank orders them.
-        pg_query = _pg_query(terms)
-        return (
-            queryset.filter(search_documents__vector=pg_query)
-            .annotate(search_rank=SearchRank(F("search_documents__vector"), pg_query))
-            .order_by("-search_rank", "title", "id")
-        )
-    # SQLite: one FTS5 query ranks the matching case studies; the best RANKED_POSITIONS keep
-    # their rank order, the rest follow by title (bm25 per row in SQL would rerun the match).
-    match = _fts5_query(terms)
-    ranked = _fts5_ranked_case_ids(match)
-    positions = {object_id: position for position, object_id in enumerate(ranked[:RANKED_POSITIONS])}
-    ranked_position = Case(
-        *(When(pk=object_id, then=Value(position)) for object_id, position in positions.items()),
-        default=Value(RANKED_POSITIONS),
-        output_field=IntegerField(),
-    )
-    # SQLite tries the WHENs one by one: the IN test (a lookup) first spares that walk to
-    # every matching row outside the best RANKED_POSITIONS.
-    search_rank = Case(
-        When(pk__in=list(positions), then=ranked_position),
-        default=Value(RANKED_POSITIONS),
-        output_field=IntegerField(),
-    )
-    # The full-text match runs first, once; documents are then found by id.
-    matching_ids = RawSQL(
-        "SELECT object_id FROM cases_searchdocument WHERE kind = 'case_study' "
-        f"AND id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
-        [match],
-    )
-    return queryset.filter(pk__in=matching_ids).annotate(search_rank=search_rank).order_by("search_rank", "title", "id")
+    """Case studies matching the query, best first."""
+    return CaseStudySearch(query).rank(queryset)
 
 
-def _fts5_ranked_case_ids(match):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT d.object_id FROM (SELECT rowid, bm25({FTS_TABLE}, 10.0, 1.0) AS score FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH %s) AS matched JOIN cases_searchdocument d ON d.id = matched.rowid "
-            "WHERE d.kind = 'case_study' ORDER BY matched.score LIMIT %s",
-            [match, RANKED_POSITIONS],
-        )
-        return [row[0] for row in cursor.fetchall()]
+class RankedPosition(Func):
+    """
+    The position of a row's id in `ranked` (0 for the first), or len(ranked) when it is not
+    there. SQLite tries the WHENs of a CASE one by one, so an IN test (a lookup) comes first and
+    spares that walk to every row outside `ranked`. Written as SQL directly: hundreds of When()
+    expressions would cost more to build and compile than the query takes to run.
+    """
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, ranked):
+        super().__init__(expression)
+        self.ranked = list(ranked)
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        if not self.ranked:
+            return "%s", [0]
+        placeholders = ", ".join(["%s"] * len(self.ranked))
+        whens = " ".join(["WHEN %s THEN %s"] * len(self.ranked))
+        sql = f"CASE WHEN {column} IN ({placeholders}) THEN CASE {column} {whens} END ELSE %s END"
+        positions = [value for position, object_id in enumerate(self.ranked) for value in (object_id, position)]
+        return sql, [*params, *self.ranked, *params, *positions, len(self.ranked)]
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from cases.models import CaseOrganization, Status
+from cases.models import CaseOrganization, CaseStudy, Status
 
 MAX_BARS = 60
 LEFT, RIGHT, TOP, ROW, BAR = 150, 16, 28, 22, 14
@@ -53,11 +53,14 @@ def timeline_rows(queryset):
     lead = CaseOrganization.objects.filter(
         case_study=OuterRef("pk"), role=CaseOrganization.Role.LEAD, organization__status=Status.PUBLISHED
     ).values("organization__acronym")[:1]
+    # The first bars are chosen before their lead organisation is looked up: a lookup in the
+    # outer query would run for every matching row, not for the few drawn.
+    first_bars = queryset.order_by("start_date", "title", "id").values("pk")[: MAX_BARS + 1]
     return list(
-        queryset.prefetch_related(None)
-        .order_by("start_date", "title")
+        CaseStudy.objects.filter(pk__in=first_bars)
+        .order_by("start_date", "title", "id")
         .annotate(lead_acronym=Subquery(lead))
-        .only("title", "slug", "acronym", "start_date", "end_date")[: MAX_BARS + 1]
+        .only("title", "slug", "acronym", "start_date", "end_date")
     )
 
 
