@@ -12,11 +12,12 @@ all their counts in one more.
 """
 
 import datetime
+from collections import defaultdict
 from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models import BooleanField, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
@@ -290,40 +291,30 @@ class CaseStudyFilter(django_filters.FilterSet):
         return {**self._scalar_counts(), **self._linked_counts()}
 
     def _scalar_counts(self):
-        """Region, mandate type, outcome and ongoing counts in one query."""
+        """
+        Region, mandate type, outcome and ongoing counts from one grouped query: the matching
+        case studies per combination of the four (a few dozen rows), each option's count then
+        summed here over the combinations that the other three facets' choices allow.
+        """
         scalar = ("region", "mandate_type", "outcome", "ongoing")
-        conditions = {}
-        for name in scalar:
-            value = self.active.get(name)
-            if not value:
-                conditions[name] = Q()
-            elif name == "ongoing":
-                conditions[name] = Q(end_date__isnull=(value == "true"))
-            else:
-                conditions[name] = Q(**{f"{name}__in": value})
-
-        def others(name):
-            condition = Q()
-            for other in scalar:
-                if other != name:
-                    condition &= conditions[other]
-            return condition
-
-        aggregates = {}
-        for value, _ in Region.choices:
-            aggregates[f"region|{value}"] = Count("id", filter=others("region") & Q(region=value))
-        for value, _ in CaseStudy.MandateType.choices:
-            aggregates[f"mandate_type|{value}"] = Count("id", filter=others("mandate_type") & Q(mandate_type=value))
-        for value, _ in CaseStudy.Outcome.choices:
-            aggregates[f"outcome|{value}"] = Count("id", filter=others("outcome") & Q(outcome=value))
-        aggregates["ongoing|true"] = Count("id", filter=others("ongoing") & Q(end_date__isnull=True))
-        aggregates["ongoing|false"] = Count("id", filter=others("ongoing") & Q(end_date__isnull=False))
-        totals = self.filtered_without(*scalar).aggregate(**aggregates)
-        counts = {name: {} for name in scalar}
-        for key, number in totals.items():
-            name, value = key.split("|")
-            counts[name][value] = number
-        return counts
+        combinations = (
+            self.filtered_without(*scalar)
+            .order_by()
+            .annotate(ongoing=ExpressionWrapper(Q(end_date__isnull=True), output_field=BooleanField()))
+            .values_list(*scalar)
+            .annotate(n=Count("id"))
+        )
+        # Chosen values by facet ("ongoing" takes one value, the others several).
+        chosen = {name: set(value) if isinstance(value, list) else {value} for name, value in self.active.items()}
+        counts = {name: defaultdict(int) for name in scalar}
+        for *values, number in combinations:
+            row = dict(zip(scalar, values, strict=True))
+            row["ongoing"] = "true" if row["ongoing"] else "false"
+            allowed = {name: name not in chosen or row[name] in chosen[name] for name in scalar}
+            for name in scalar:
+                if all(allowed[other] for other in scalar if other != name):
+                    counts[name][row[name]] += number
+        return {name: dict(numbers) for name, numbers in counts.items()}
 
     def _linked_counts(self):
         """How many results each option of the linked facets would give: one UNION query."""
