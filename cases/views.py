@@ -9,6 +9,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from cases import exports, history, search, selectors
+from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, Source
 from cases.timeline import timeline_chart, timeline_rows
@@ -87,7 +88,8 @@ class HomeView(TemplateView):
         )
         context["recent"] = published.order_by("-updated_at")[:5]
         context["chart"] = timeline_chart(timeline_rows(published))
-        context["counts"] = selectors.casebook_counts()
+        # Counting every table is the costliest read of the page, and only an edit changes it.
+        context["counts"] = computed_once_per_version("casebook-counts", selectors.casebook_counts, self.request)
         return context
 
 

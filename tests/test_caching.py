@@ -161,3 +161,23 @@ def test_whole_casebook_facet_counts_follow_every_publication(
     with django_capture_on_commit_callbacks(execute=True):
         draft.transition_to(Status.DRAFT, user=reviewer)
     assert europe_count() == 0
+
+
+def test_home_counts_follow_every_publication(
+    client, casebook, reviewer, staff_user, django_capture_on_commit_callbacks
+):
+    client.force_login(staff_user)  # past the page cache: only the kept counts are tested
+
+    def case_count():
+        return client.get(reverse("cases:home")).context["counts"]["case_studies"]
+
+    assert case_count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = make_case("kosovo-kfor", title="Kosovo (KFOR)", status=Status.REVIEW)
+    assert case_count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.transition_to(Status.PUBLISHED, user=reviewer)
+    assert case_count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        CaseStudy.objects.get(pk=draft.pk).delete()
+    assert case_count() == 1
