@@ -198,6 +198,7 @@ def bench_size(cases, args, workdir, static_root, result):
     if args.cache_url:
         env.update(CACHE_URL=args.cache_url, CACHE_KEY_PREFIX=f"casebook-bench-{secrets.token_hex(4)}")
     result.update(cases=cases, database=database.describe(), vendor=database.vendor, pages={})
+    result.update(workers=args.workers, concurrency=args.concurrency)
     result["cache"] = "shared (CACHE_URL)" if args.cache_url else "local memory of each worker"
     # Other work on the machine slows every figure down: note how busy it was.
     result["load_average_before"] = [round(value, 2) for value in os.getloadavg()]
@@ -232,6 +233,7 @@ def print_table(result):
     print(f"\n{result['cases']:,} case studies, {result['database']}{statistics}, page cache in {result['cache']}")
     index = result.get("generate_search_index_s")
     index_note = f" (search index {index:.1f}s)" if index is not None else ""
+    print(f"  {result['workers']} gunicorn workers, {result['concurrency']} concurrent clients")
     if "generate_s" in result:
         print(f"  migrations {result['migrate_s']:.1f}s, generation {result['generate_s']:.1f}s{index_note}")
     load = result["load_average_before"][0]
@@ -327,7 +329,11 @@ def parse_args(argv):
     )
     parser.add_argument("--bench-database", default="casebook_bench", help="PostgreSQL database to (re)create.")
     parser.add_argument("--workers", type=positive(16), default=2, help="gunicorn workers (default: %(default)s).")
-    parser.add_argument("--concurrency", type=positive(64), default=8, help="Concurrent clients (default: 8).")
+    parser.add_argument(
+        "--concurrency",
+        type=positive(64),
+        help="Concurrent clients (default: one per worker, so that latencies are the server's work, not a queue).",
+    )
     parser.add_argument("--requests", type=positive(10000), default=300, help="Requests per page (default: 300).")
     parser.add_argument("--max-seconds", type=positive(600), default=60, help="Time limit per page (default: 60).")
     parser.add_argument("--solo-requests", type=positive(100), default=10, help="Sequential requests per page.")
@@ -348,6 +354,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
+    args.concurrency = args.concurrency or args.workers
     exit_on_sigterm()
     started = datetime.datetime.now(datetime.UTC)
     workdir = tempfile.mkdtemp(prefix="casebook-bench-")
