@@ -11,6 +11,7 @@ every place that cites it. Markdown output is sanitised with nh3: raw HTML, even
 import html as html_lib
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field
 
 import markdown
@@ -188,10 +189,7 @@ def render_markdown(text, references):
         return f"pkcite{nonce}x{len(markers) - 1}x"
 
     source_text = CITE_PATTERN.sub(placeholder, text or "")
-    converter = markdown.Markdown(
-        extensions=["toc", "tables", "sane_lists"],
-        extension_configs={"toc": {"toc_depth": "2-2", "slugify": _slugify_heading}},
-    )
+    converter = _markdown_converter()
     html = nh3.clean(
         converter.convert(source_text),
         tags=ALLOWED_TAGS,
@@ -205,13 +203,32 @@ def render_markdown(text, references):
     ]
 
     def marker(match):
-        key, locator = markers[int(match.group(1))]
+        if match.group("nonce") != nonce:
+            return match.group(0)  # not one of ours: text that only looks like a stand-in
+        key, locator = markers[int(match.group("index"))]
         if not KEY_FORMAT.match(key):
             return ""
         return str(references.cite(key, locator))
 
-    html = re.sub(rf"pkcite{nonce}x(\d+)x", marker, html)
+    html = PLACEHOLDER_PATTERN.sub(marker, html)
     return RenderedText(mark_safe(html), headings)
+
+
+# A citation's stand-in while Markdown runs. The nonce is new for each text, so a stand-in
+# typed by an author never turns into a citation. One fixed pattern: compiled once.
+PLACEHOLDER_PATTERN = re.compile(r"pkcite(?P<nonce>[0-9a-f]+)x(?P<index>\d+)x")
+_converters = threading.local()
+
+
+def _markdown_converter():
+    """This thread's Markdown converter, reset: building one costs more than most conversions."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = markdown.Markdown(
+            extensions=["toc", "tables", "sane_lists"],
+            extension_configs={"toc": {"toc_depth": "2-2", "slugify": _slugify_heading}},
+        )
+    return converter.reset()
 
 
 def _strip_placeholders(value, nonce):
