@@ -510,10 +510,6 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
-        if connection.vendor == "postgresql" or analyze:
-            # What autovacuum does soon after a bulk load on PostgreSQL: give the planner statistics.
-            # SQLite never gathers them by itself, so there only on request.
-            cursor.execute("ANALYZE")
 
     # bulk_create bypasses save(), which keeps the search documents in step: build them all.
     from cases import search
@@ -525,6 +521,15 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
     index_seconds = time.monotonic() - index_started
     if progress:
         print(f"search index: {indexed:,} documents in {index_seconds:.1f}s", file=sys.stderr, flush=True)
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # What autovacuum does soon after a bulk load: planner statistics, and the visibility
+            # map that lets counts read an index alone.
+            cursor.execute("VACUUM ANALYZE")
+        elif analyze:
+            # SQLite never gathers statistics by itself (the content loader does), so on request.
+            cursor.execute("ANALYZE")
 
     elapsed = time.monotonic() - started
     lead_org = organizations[0]

@@ -18,7 +18,7 @@ from functools import cached_property
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Count, F, FloatField, Func, IntegerField, Value, Window
+from django.db.models import BooleanField, Count, F, FloatField, Func, IntegerField, Value, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils.html import escape
@@ -256,8 +256,8 @@ class CaseStudySearch:
     """
     The case studies matching a query (the `q` filter of the list): `restrict()` keeps the
     matching ones of a queryset, `rank()` also orders them best first. A list page applies the
-    match several times (results, count, facet counts, timeline), so on SQLite the full-text
-    match runs once and its case-study ids, best first, are reused by every query.
+    match several times (results, count, facet counts, timeline), so the full-text match and its
+    ranking run once, in one query, and every other query reuses the ids it found.
     """
 
     def __init__(self, query):
@@ -270,28 +270,27 @@ class CaseStudySearch:
         if not self.terms:
             return queryset
         if is_postgres():
-            documents = matching_documents(self.terms).filter(kind="case_study")
-            return queryset.filter(pk__in=documents.values("object_id"))
-        return queryset.filter(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(self._ranked_ids)]))
+            return queryset.filter(IdIn(F("pk"), self._ranked_ids))
+        ids = RawSQL("SELECT value FROM json_each(%s)", [json.dumps(self._ranked_ids)])
+        return queryset.filter(pk__in=ids)
 
     def rank(self, queryset):
+        """The matching case studies: the best RANKED_POSITIONS in rank order, the rest by title."""
         if not self.terms:
             return queryset
-        if is_postgres():
-            # One pass over the joined documents: the GIN index finds them, ts_rank orders them.
-            pg_query = _pg_query(self.terms)
-            return (
-                queryset.filter(search_documents__vector=pg_query)
-                .annotate(search_rank=SearchRank(F("search_documents__vector"), pg_query))
-                .order_by("-search_rank", "title", "id")
-            )
-        # The best RANKED_POSITIONS keep their rank order, the rest follow by title.
         search_rank = RankedPosition(F("pk"), self._ranked_ids[:RANKED_POSITIONS])
         return self.restrict(queryset).annotate(search_rank=search_rank).order_by("search_rank", "title", "id")
 
     @cached_property
     def _ranked_ids(self):
-        """Ids of the matching case studies, best first: bm25 computed once, inside FTS5."""
+        """Ids of the matching case studies, best first (bm25 in FTS5, ts_rank on PostgreSQL)."""
+        from cases.models import SearchDocument
+
+        if is_postgres():
+            query = _pg_query(self.terms)
+            documents = SearchDocument.objects.filter(kind="case_study", vector=query)
+            ranked = documents.annotate(rank=SearchRank(F("vector"), query)).order_by("-rank", "object_id")
+            return list(ranked.values_list("object_id", flat=True))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT d.object_id FROM (SELECT rowid, bm25({FTS_TABLE}, 10.0, 1.0) AS score FROM {FTS_TABLE} "
@@ -305,6 +304,23 @@ class CaseStudySearch:
 def search_case_studies(queryset, query):
     """Case studies matching the query, best first."""
     return CaseStudySearch(query).rank(queryset)
+
+
+class IdIn(Func):
+    """
+    `id = ANY(array)` on PostgreSQL: one parameter however many ids, and the planner knows how
+    many there are (it cannot see inside a subquery over the array).
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, ids):
+        super().__init__(expression)
+        self.ids = list(ids)
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} = ANY(%s::bigint[])", [*params, self.ids]
 
 
 class RankedPosition(Func):
@@ -324,7 +340,7 @@ class RankedPosition(Func):
     def as_sql(self, compiler, connection, **extra):
         column, params = compiler.compile(self.source_expressions[0])
         if not self.ranked:
-            return "%s", [0]
+            return f"({column} * 0)", params  # a constant, which an ORDER BY must not read as a position
         placeholders = ", ".join(["%s"] * len(self.ranked))
         whens = " ".join(["WHEN %s THEN %s"] * len(self.ranked))
         sql = f"CASE WHEN {column} IN ({placeholders}) THEN CASE {column} {whens} END ELSE %s END"
