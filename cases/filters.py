@@ -13,6 +13,7 @@ all their counts in one more.
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import cached_property
 
 import django_filters
@@ -84,12 +85,22 @@ def shortened(options):
     return chosen + others[: max(SHORT_FACET - len(chosen), 0)]
 
 
+@dataclass
+class LinkedOptions:
+    """Options of the linked facets: {"organization": [(slug, label)], ...}, and each one's row id."""
+
+    choices: dict
+    value_of_id: dict
+
+
 def linked_options():
-    """Options of the linked facets in one query: {"organization": [(slug, label)], ...}."""
+    """The options of the linked facets, in one query."""
     parts = [
-        Organization.objects.published().annotate(facet=Value("organization")).values_list("facet", "slug", "name"),
-        Challenge.objects.published().annotate(facet=Value("challenge")).values_list("facet", "slug", "name"),
-        Objective.objects.annotate(facet=Value("objective")).values_list("facet", "slug", "name"),
+        Organization.objects.published()
+        .annotate(facet=Value("organization"))
+        .values_list("facet", "pk", "slug", "name"),
+        Challenge.objects.published().annotate(facet=Value("challenge")).values_list("facet", "pk", "slug", "name"),
+        Objective.objects.annotate(facet=Value("objective")).values_list("facet", "pk", "slug", "name"),
         # Only countries that host a published case study are worth offering. EXISTS stops at
         # the first one, where a join would visit every hosted mission and then deduplicate.
         Country.objects.filter(
@@ -98,15 +109,17 @@ def linked_options():
             )
         )
         .annotate(facet=Value("country"))
-        .values_list("facet", "code", "name"),
+        .values_list("facet", "pk", "code", "name"),
     ]
-    options = {"organization": [], "challenge": [], "objective": [], "country": []}
+    choices = {name: [] for name in CaseStudyFilter.LINKED}
+    value_of_id = {name: {} for name in CaseStudyFilter.LINKED}
     parts = [part.order_by() for part in parts]
-    for facet, value, label in parts[0].union(*parts[1:], all=True):
-        options[facet].append((value, label))
-    for values in options.values():
+    for facet, pk, value, label in parts[0].union(*parts[1:], all=True):
+        choices[facet].append((value, label))
+        value_of_id[facet][pk] = value
+    for values in choices.values():
         values.sort(key=lambda option: option[1])
-    return options
+    return LinkedOptions(choices, value_of_id)
 
 
 class CountryCodesField(forms.MultipleChoiceField):
@@ -159,9 +172,9 @@ class CaseStudyFilter(django_filters.FilterSet):
 
     def __init__(self, *args, options=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.options = linked_options() if options is None else options
+        self.linked = linked_options() if options is None else options
         for name in self.LINKED:
-            self.filters[name].extra["choices"] = self.options[name]
+            self.filters[name].extra["choices"] = self.linked.choices[name]
 
     def filter_search(self, queryset, name, value):
         return self.case_study_search.rank(queryset)
@@ -247,7 +260,7 @@ class CaseStudyFilter(django_filters.FilterSet):
             "mandate_type": CaseStudy.MandateType.choices,
             "outcome": CaseStudy.Outcome.choices,
             "ongoing": ONGOING_CHOICES,
-            **self.options,
+            **self.linked.choices,
         }
         selected = self.active
         facets = []
@@ -317,26 +330,32 @@ class CaseStudyFilter(django_filters.FilterSet):
         return {name: dict(numbers) for name, numbers in counts.items()}
 
     def _linked_counts(self):
-        """How many results each option of the linked facets would give: one UNION query."""
+        """
+        How many results each option of the linked facets would give, in one UNION query. Rows
+        are grouped by the option's id, read from the link table alone; only an organisation
+        can be linked to a case study twice (in two roles), so only there are cases counted once.
+        """
         through = {
-            "organization": (CaseOrganization.objects, "case_study_id", "organization__slug"),
-            "country": (CaseStudy.countries.through.objects, "casestudy_id", "country__code"),
-            "challenge": (CaseChallenge.objects, "case_study_id", "challenge__slug"),
-            "objective": (CaseStudy.objectives.through.objects, "casestudy_id", "objective__slug"),
+            "organization": (CaseOrganization.objects, "case_study_id", "organization_id", True),
+            "country": (CaseStudy.countries.through.objects, "casestudy_id", "country_id", False),
+            "challenge": (CaseChallenge.objects, "case_study_id", "challenge_id", False),
+            "objective": (CaseStudy.objectives.through.objects, "casestudy_id", "objective_id", False),
         }
         parts = []
-        for name, (rows, case_field, value_field) in through.items():
+        for name, (rows, case_field, option_field, distinct) in through.items():
             matching = self.filtered_without(name).values("pk")
             parts.append(
                 rows.filter(**{f"{case_field}__in": matching})
                 .order_by()
-                .values(value_field)
-                .annotate(facet=Value(name), n=Count(case_field, distinct=True))
-                .values_list("facet", value_field, "n")
+                .values(option_field)
+                .annotate(facet=Value(name), n=Count(case_field, distinct=distinct))
+                .values_list("facet", option_field, "n")
             )
         counts = {name: {} for name in through}
-        for name, value, number in parts[0].union(*parts[1:], all=True):
-            counts[name][value] = number
+        for name, option_id, number in parts[0].union(*parts[1:], all=True):
+            value = self.linked.value_of_id[name].get(option_id)
+            if value is not None:  # an unpublished organisation or challenge is no option
+                counts[name][value] = number
         return counts
 
     def chips(self):
