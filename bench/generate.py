@@ -543,6 +543,8 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
             "case_slug": f"synthetic-mission-{(n + 1) // 2}",
             "organization_slug": lead_org.slug,
             "search_word": SEARCH_WORDS[0],
+            # A mission's acronym: a search that finds one case study, as a reader's usually does.
+            "search_one": f"SYN{(n + 1) // 2}",
         },
     }
 

@@ -65,7 +65,8 @@ def pages_for(cases, samples):
         ("home", "home /", "/"),
         ("cases", "/cases/", "/cases/"),
         ("cases_filtered", "/cases/ 3 filters", f"/cases/?{filters}"),
-        ("search", f"/cases/?q={samples['search_word']}", f"/cases/?q={samples['search_word']}"),
+        ("search", f"/cases/?q={samples['search_word']} (1 in 10)", f"/cases/?q={samples['search_word']}"),
+        ("search_one", f"/cases/?q={samples['search_one']} (1)", f"/cases/?q={samples['search_one']}"),
         ("cases_deep_page", f"/cases/?page={deep_page}", f"/cases/?page={deep_page}"),
         ("detail", "case study page", f"/cases/{samples['case_slug']}/"),
         ("organization", "organisation page", f"/organizations/{samples['organization_slug']}/"),
@@ -180,7 +181,7 @@ def measure_all(server, pages, args, measured):
         floor = measure_page(server.port, floor_path, "hit", args, token)
         entry["floor_rps_before"] = floor["rps"]
         for mode in MODES:
-            print(f"  {label:<24} {mode:<5}...", end="", flush=True)
+            print(f"  {label:<34} {mode:<5}...", end="", flush=True)
             figures = measure_page(server.port, path, mode, args, token)
             figures["worker_peak_rss_mb_after"] = worker_peak(server)
             if figures["rps"] and floor["rps"]:
@@ -240,12 +241,12 @@ def print_table(result):
     if load > 0.5:
         print(f"  note: the machine was already busy before the run (load average {load:.2f})")
     columns = ["p50 ms", "p95 ms", "p99 ms", "req/s", "/floor", "alone", "KB", "peak MB", "err"]
-    header = f"  {'page':<24}{'cache':<6}" + "".join(f"{column:>9}" for column in columns)
+    header = f"  {'page':<34}{'cache':<6}" + "".join(f"{column:>9}" for column in columns)
     print(header)
     print("  " + "-" * (len(header) - 2))
     for entry in result["pages"].values():
         if "skipped" in entry:
-            print(f"  {entry['label']:<24}skipped: {entry['skipped']}")
+            print(f"  {entry['label']:<34}skipped: {entry['skipped']}")
             continue
         label = entry["label"]
         for mode in MODES:
@@ -263,7 +264,7 @@ def print_table(result):
                 fmt(figures["worker_peak_rss_mb_after"], 0),
                 str(figures["errors"]),
             ]
-            print(f"  {label:<24}{mode:<6}" + "".join(f"{value:>9}" for value in values))
+            print(f"  {label:<34}{mode:<6}" + "".join(f"{value:>9}" for value in values))
             label = ""
     workers = result.get("memory", {}).get("workers", [])
     peaks = ", ".join(f"{w['peak_rss_mb']:.0f}" for w in workers if w) or "-"
@@ -295,7 +296,8 @@ def print_targets(results):
     for name, key, label in [
         ("cases_filtered", "cases_filtered_p95_ms", "/cases/ with three filters, p95 ms (miss)"),
         ("detail", "detail_p95_ms", "case study page, p95 ms (miss)"),
-        ("search", "search_p95_ms", "search, p95 ms (miss)"),
+        ("search", "search_p95_ms", "search matching 1 in 10, p95 ms (miss)"),
+        ("search_one", "search_p95_ms", "search matching one, p95 ms (miss)"),
     ]:
         value = figure(name, "miss", "p95_ms")
         line(label, value, f"< {TARGETS[key]}", value is not None and value < TARGETS[key])
