@@ -12,7 +12,7 @@ from cases import exports, history, search, selectors
 from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, Source
-from cases.timeline import timeline_chart, timeline_rows
+from cases.timeline import page_rows, timeline_chart, timeline_rows
 
 
 def without_empty_values(query):
@@ -116,7 +116,8 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
         ]
         context["facets"] = self.filterset.facets_cache
         context["chips"] = self.filterset.chips()
-        context["chart"] = timeline_chart(timeline_rows(self.object_list))
+        # The timeline draws the results on this page: it stays short, above what it depicts.
+        context["chart"] = timeline_chart(page_rows(context["object_list"]))
         return context
 
 

@@ -47,3 +47,16 @@ def test_home_shows_the_timeline_of_all_published_missions(client):
     svg = chart_svg(client.get(reverse("cases:home")).content.decode())
     labels = [a.get("aria-label") for a in svg.findall(f"{SVG}a")]
     assert len(labels) == 1 and labels[0].startswith("Visible")
+
+
+def test_list_timeline_draws_the_results_on_the_page_by_start_date(client):
+    for number in range(23):
+        make_case(title=f"Mission {number:02}", start_date=datetime.date(2000 - number, 1, 1))
+    html = client.get(reverse("cases:list")).content.decode()  # by title: Mission 00 to Mission 19
+    links = chart_svg(html).findall(f"{SVG}a")
+    assert len(links) == 20
+    labels = [a.get("aria-label").split(",")[0] for a in links]
+    assert labels == [f"Mission {number:02}" for number in reversed(range(20))]  # earliest first
+    assert "The chart shows the 20 case studies on this page" in html
+    last_page = client.get(reverse("cases:list"), {"page": 2}).content.decode()
+    assert len(chart_svg(last_page).findall(f"{SVG}a")) == 3
