@@ -518,9 +518,10 @@ class CaseStudy(Publishable):
             ]
         ] + [
             # Filters by region, and the facet counts of region, mandate type, outcome and
-            # ongoing, which read this index alone, never the wide rows of the table.
+            # ongoing, which read this index alone, never the wide rows of the table. The id
+            # comes last for PostgreSQL, whose indexes do not hold it by themselves as SQLite's do.
             models.Index(
-                fields=["status", "region", "mandate_type", "outcome", "end_date"], name="casestudy_facets_idx"
+                fields=["status", "region", "mandate_type", "outcome", "end_date", "id"], name="casestudy_facets_idx"
             )
         ]
         constraints = [
