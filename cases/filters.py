@@ -172,7 +172,10 @@ class CaseStudyFilter(django_filters.FilterSet):
 
     def __init__(self, *args, options=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.linked = linked_options() if options is None else options
+        if options is None:
+            # The same for every request until the content changes.
+            options = computed_once_per_version("linked-options", linked_options, kwargs.get("request"))
+        self.linked = options
         for name in self.LINKED:
             self.filters[name].extra["choices"] = self.linked.choices[name]
 

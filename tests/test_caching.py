@@ -181,3 +181,22 @@ def test_home_counts_follow_every_publication(
     with django_capture_on_commit_callbacks(execute=True):
         CaseStudy.objects.get(pk=draft.pk).delete()
     assert case_count() == 1
+
+
+def test_facet_options_follow_a_newly_published_organisation(
+    client, casebook, reviewer, staff_user, django_capture_on_commit_callbacks
+):
+    client.force_login(staff_user)
+
+    def organisation_options():
+        facets = client.get(reverse("cases:list")).context["facets"]
+        return {option["value"] for option in next(f for f in facets if f["name"] == "organization")["options"]}
+
+    assert organisation_options() == {"un"}
+    with django_capture_on_commit_callbacks(execute=True):
+        au = make_organization("au", name="African Union", status=Status.REVIEW)
+        make_case("somalia-amisom", title="Somalia (AMISOM)", organizations=[au])
+    assert organisation_options() == {"un"}  # an organisation under review is no option
+    with django_capture_on_commit_callbacks(execute=True):
+        au.transition_to(Status.PUBLISHED, user=reviewer)
+    assert organisation_options() == {"un", "au"}
