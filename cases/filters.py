@@ -282,6 +282,9 @@ class CaseStudyFilter(django_filters.FilterSet):
             total = len(options)
             if total > SHORT_FACET and name != expanded:
                 options = shortened(options)
+            elif total > SHORT_FACET:
+                # All of a long facet: the chosen options first, where a reader can see them.
+                options = sorted(options, key=lambda option: not option["selected"])
             links = self.data.copy() if self.data is not None else QueryDict(mutable=True)
             links.pop("page", None)
             links.pop(EXPAND_PARAMETER, None)

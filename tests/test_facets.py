@@ -97,6 +97,9 @@ def test_long_facets_show_the_most_frequent_options_and_link_to_all(client, many
     expanded = client.get(f"{LIST}?organization=org00&more=organization")
     organisation = next(facet for facet in expanded.context["facets"] if facet["name"] == "organization")
     assert len(organisation["options"]) == 18
+    assert organisation["options"][0]["value"] == "org00"  # the chosen one first, the rest by name
+    rest = [option["label"] for option in organisation["options"][1:]]
+    assert rest == sorted(rest)
     html = expanded.content.decode()
     assert 'name="more" value="organization"' in html  # applying filters keeps the facet open
     assert "?organization=org00#facet-organization" in html and "Show fewer" in html
