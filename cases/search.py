@@ -306,7 +306,15 @@ def search_case_studies(queryset, query):
     return CaseStudySearch(query).rank(queryset)
 
 
-class IdIn(Func):
+class IdsExpression(Func):
+    """An expression over an id column and a list of ids, written as SQL directly."""
+
+    def __init__(self, expression, ids):
+        super().__init__(expression)
+        self.ids = list(ids)
+
+
+class IdIn(IdsExpression):
     """
     `id = ANY(array)` on PostgreSQL: one parameter however many ids, and the planner knows how
     many there are (it cannot see inside a subquery over the array).
@@ -314,38 +322,30 @@ class IdIn(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, expression, ids):
-        super().__init__(expression)
-        self.ids = list(ids)
-
     def as_sql(self, compiler, connection, **extra):
         column, params = compiler.compile(self.source_expressions[0])
         return f"{column} = ANY(%s::bigint[])", [*params, self.ids]
 
 
-class RankedPosition(Func):
+class RankedPosition(IdsExpression):
     """
-    The position of a row's id in `ranked` (0 for the first), or len(ranked) when it is not
-    there. SQLite tries the WHENs of a CASE one by one, so an IN test (a lookup) comes first and
-    spares that walk to every row outside `ranked`. Written as SQL directly: hundreds of When()
-    expressions would cost more to build and compile than the query takes to run.
+    The position of a row's id in the ranked ids (0 for the first), or their number when it is
+    not there. SQLite tries the WHENs of a CASE one by one, so an IN test (a lookup) comes first
+    and spares that walk to every row outside them. Hundreds of When() expressions would cost
+    more to build and compile than the query takes to run.
     """
 
     output_field = IntegerField()
 
-    def __init__(self, expression, ranked):
-        super().__init__(expression)
-        self.ranked = list(ranked)
-
     def as_sql(self, compiler, connection, **extra):
         column, params = compiler.compile(self.source_expressions[0])
-        if not self.ranked:
+        if not self.ids:
             return f"({column} * 0)", params  # a constant, which an ORDER BY must not read as a position
-        placeholders = ", ".join(["%s"] * len(self.ranked))
-        whens = " ".join(["WHEN %s THEN %s"] * len(self.ranked))
+        placeholders = ", ".join(["%s"] * len(self.ids))
+        whens = " ".join(["WHEN %s THEN %s"] * len(self.ids))
         sql = f"CASE WHEN {column} IN ({placeholders}) THEN CASE {column} {whens} END ELSE %s END"
-        positions = [value for position, object_id in enumerate(self.ranked) for value in (object_id, position)]
-        return sql, [*params, *self.ranked, *params, *positions, len(self.ranked)]
+        positions = [value for position, object_id in enumerate(self.ids) for value in (object_id, position)]
+        return sql, [*params, *self.ids, *params, *positions, len(self.ids)]
 
 
 @dataclass
