@@ -70,19 +70,21 @@ SORT_ORDERINGS = {
 
 ONGOING_CHOICES = [("true", "Ongoing"), ("false", "Ended")]
 
-# A facet longer than this shows its chosen and most frequent options; `?more=<facet>` shows all.
-SHORT_FACET = 12
+# A facet of more than LONG_FACET options shows its chosen and most frequent ones, FACET_TOP in
+# all; `?more=<facet>` shows every option. A shorter facet shows them all, by name.
+LONG_FACET = 20
+FACET_TOP = 12
 EXPAND_PARAMETER = "more"
 
 
 def shortened(options):
-    """The chosen options and the most frequent others, SHORT_FACET in all, largest count first."""
+    """The chosen options and the most frequent others, FACET_TOP in all, largest count first."""
     chosen = [option for option in options if option["selected"]]
     others = sorted(
         (option for option in options if not option["selected"] and option["count"]),
         key=lambda option: (-option["count"], option["label"]),
     )
-    return chosen + others[: max(SHORT_FACET - len(chosen), 0)]
+    return chosen + others[: max(FACET_TOP - len(chosen), 0)]
 
 
 @dataclass
@@ -248,7 +250,7 @@ class CaseStudyFilter(django_filters.FilterSet):
         """
         For each facet, its options with the number of results choosing each would give.
 
-        A facet with more than SHORT_FACET options (at scale: hundreds of organisations or
+        A facet with more than LONG_FACET options (at scale: hundreds of organisations or
         countries) shows its chosen options and its most frequent ones, largest count first,
         unless it is the `expanded` one; the rest are a "show all" link away.
         """
@@ -280,9 +282,9 @@ class CaseStudyFilter(django_filters.FilterSet):
                 for value, label in choices[name]
             ]
             total = len(options)
-            if total > SHORT_FACET and name != expanded:
+            if total > LONG_FACET and name != expanded:
                 options = shortened(options)
-            elif total > SHORT_FACET:
+            elif total > LONG_FACET:
                 # All of a long facet: the chosen options first, where a reader can see them.
                 options = sorted(options, key=lambda option: not option["selected"])
             links = self.data.copy() if self.data is not None else QueryDict(mutable=True)
@@ -297,7 +299,7 @@ class CaseStudyFilter(django_filters.FilterSet):
                     "options": options,
                     "total": total,
                     "hidden": total - len(options),
-                    "expanded": name == expanded and total > SHORT_FACET,
+                    "expanded": name == expanded and total > LONG_FACET,
                     "more_query": links.urlencode(),
                     "fewer_query": fewer_query,
                     "multiple": name != "ongoing",
