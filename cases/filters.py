@@ -179,7 +179,9 @@ class CaseStudyFilter(django_filters.FilterSet):
             options = computed_once_per_version("linked-options", linked_options, kwargs.get("request"))
         self.linked = options
         for name in self.LINKED:
-            self.filters[name].extra["choices"] = self.linked.choices[name]
+            # A callable: the form field then keeps a reference to the (long) list of options
+            # instead of normalising and deep-copying it with every form.
+            self.filters[name].extra["choices"] = self.linked.choices[name].copy
 
     def filter_search(self, queryset, name, value):
         return self.case_study_search.rank(queryset)
