@@ -18,7 +18,7 @@ from functools import cached_property
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import BooleanField, Count, F, FloatField, Func, IntegerField, Value, Window
+from django.db.models import BooleanField, Count, F, Func, IntegerField, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils.html import escape
@@ -216,37 +216,12 @@ def rebuild():
 # -- querying -------------------------------------------------------------------------------
 
 
-def matching_documents(terms, queryset=None):
-    """SearchDocuments matching the terms, annotated with `rank` (higher is better)."""
+def _pg_matching_documents(terms):
+    """SearchDocuments matching the terms on PostgreSQL, annotated with `rank` (higher is better)."""
     from cases.models import SearchDocument
 
-    queryset = SearchDocument.objects.all() if queryset is None else queryset
-    if not terms:
-        return queryset.none()
-    if is_postgres():
-        query = _pg_query(terms)
-        return queryset.filter(vector=query).annotate(rank=SearchRank(F("vector"), query))
-    match = _fts5_query(terms)
-    matching_ids = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
-    return queryset.filter(id__in=matching_ids).annotate(rank=Fts5Rank(match, F("id")))
-
-
-class Fts5Rank(Func):
-    """bm25 of one document for an FTS5 query, negated so that higher is better (titles x10)."""
-
-    output_field = FloatField()
-
-    def __init__(self, match, document_id):
-        super().__init__(Value(match), document_id)
-
-    def as_sql(self, compiler, connection, **extra):
-        match_sql, match_params = compiler.compile(self.source_expressions[0])
-        id_sql, id_params = compiler.compile(self.source_expressions[1])
-        sql = (
-            f"(SELECT -bm25({FTS_TABLE}, 10.0, 1.0) FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH {match_sql} AND rowid = {id_sql})"
-        )
-        return sql, [*match_params, *id_params]
+    query = _pg_query(terms)
+    return SearchDocument.objects.filter(vector=query).annotate(rank=SearchRank(F("vector"), query))
 
 
 RANKED_POSITIONS = 500
@@ -284,13 +259,9 @@ class CaseStudySearch:
     @cached_property
     def _ranked_ids(self):
         """Ids of the matching case studies, best first (bm25 in FTS5, ts_rank on PostgreSQL)."""
-        from cases.models import SearchDocument
-
         if is_postgres():
-            query = _pg_query(self.terms)
-            documents = SearchDocument.objects.filter(kind="case_study", vector=query)
-            ranked = documents.annotate(rank=SearchRank(F("vector"), query)).order_by("-rank", "object_id")
-            return list(ranked.values_list("object_id", flat=True))
+            documents = _pg_matching_documents(self.terms).filter(kind="case_study")
+            return list(documents.order_by("-rank", "object_id").values_list("object_id", flat=True))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT d.object_id FROM (SELECT rowid, bm25({FTS_TABLE}, 10.0, 1.0) AS score FROM {FTS_TABLE} "
@@ -379,7 +350,7 @@ def search_all(query, per_kind=10):
 def _pg_best_documents(terms, per_kind):
     """([(document id, rank)] of the best per_kind of each kind, {kind: total}), in two queries."""
 
-    matching = matching_documents(terms)
+    matching = _pg_matching_documents(terms)
     totals = dict(matching.order_by().values_list("kind").annotate(total=Count("id")))
     best = (
         matching.annotate(
