@@ -48,14 +48,19 @@ def forgiving_page(request, queryset, per_page, page_kwarg="page"):
 def pagination_context(request, queryset, per_page):
     """What includes/pagination.html needs, for a page of a detail view's related rows."""
     paginator, page, message = forgiving_page(request, queryset, per_page)
-    query = request.GET.copy()
-    query.pop("page", None)
     return {
         "page_obj": page,
         "is_paginated": page.has_other_pages(),
         "pagination_message": message,
-        "query_without_page": query.urlencode(),
+        "query_without_page": query_without_page(request),
     }
+
+
+def query_without_page(request, page_kwarg="page"):
+    """The request's query string less the page number, for the links to other pages."""
+    query = request.GET.copy()
+    query.pop(page_kwarg, None)
+    return query.urlencode()
 
 
 class ForgivingPaginationMixin:
@@ -68,9 +73,7 @@ class ForgivingPaginationMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["pagination_message"] = getattr(self, "pagination_message", "")
-        query = self.request.GET.copy()
-        query.pop(self.page_kwarg, None)
-        context["query_without_page"] = query.urlencode()
+        context["query_without_page"] = query_without_page(self.request, self.page_kwarg)
         return context
 
 
