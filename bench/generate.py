@@ -11,8 +11,8 @@ body of three `##` sections that cite sources inline. Every text says it is synt
 
 Rows go in with bulk_create and explicit primary keys (the database must be empty), one
 transaction per batch of case studies; the derived peak authorised strength is set directly.
-The search index is then built with the project's own `cases.search.rebuild()`. The same seed
-always gives the same casebook.
+The search and facet indexes are then built with the project's own `rebuild()` functions. The
+same seed always gives the same casebook.
 """
 
 import argparse
@@ -511,13 +511,14 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
 
-    # bulk_create bypasses save(), which keeps the search documents in step: build them all.
-    from cases import search
+    # bulk_create bypasses save(), which keeps the search documents and facet rows in step: build them all.
+    from cases import facet_index, search
 
     if progress:
         print("search index: building...", file=sys.stderr, flush=True)
     index_started = time.monotonic()
     indexed = search.rebuild()
+    facet_index.rebuild()
     index_seconds = time.monotonic() - index_started
     if progress:
         print(f"search index: {indexed:,} documents in {index_seconds:.1f}s", file=sys.stderr, flush=True)

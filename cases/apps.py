@@ -7,7 +7,8 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cases import cache, search
+        from cases import cache, facet_index, search
 
         cache.connect_invalidation()
         search.connect_unindexing()
+        facet_index.connect_indexing()

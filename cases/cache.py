@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 EXCLUDED_PREFIXES = ("/admin/", "/static/")
-UNTRACKED_MODELS = {"contentversion", "searchdocument"}
+UNTRACKED_MODELS = {"contentversion", "searchdocument", "casestudyfacet"}
 
 
 def current_version():

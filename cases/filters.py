@@ -8,17 +8,16 @@ ignores that one parameter.
 
 The page stays within a fixed number of queries whatever the data: every option of the four
 linked facets (organisations, countries, challenges, objectives) is read in one UNION query, and
-all their counts in one more.
+the counts of all eight facets in one more, from the facet index (cases/facet_index.py).
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import BooleanField, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
@@ -28,6 +27,7 @@ from cases.models import (
     CaseChallenge,
     CaseOrganization,
     CaseStudy,
+    CaseStudyFacet,
     Challenge,
     Country,
     Objective,
@@ -89,7 +89,7 @@ def shortened(options):
 
 @dataclass
 class LinkedOptions:
-    """Options of the linked facets: {"organization": [(slug, label)], ...}, and each one's row id."""
+    """Options of the linked facets: {"organization": [(slug, label)], ...}, and each one by its row id."""
 
     choices: dict
     value_of_id: dict
@@ -118,7 +118,7 @@ def linked_options():
     parts = [part.order_by() for part in parts]
     for facet, pk, value, label in parts[0].union(*parts[1:], all=True):
         choices[facet].append((value, label))
-        value_of_id[facet][pk] = value
+        value_of_id[facet][str(pk)] = value  # as the facet index holds it
     for values in choices.values():
         values.sort(key=lambda option: option[1])
     return LinkedOptions(choices, value_of_id)
@@ -192,6 +192,17 @@ class CaseStudyFilter(django_filters.FilterSet):
         from cases.search import CaseStudySearch
 
         return CaseStudySearch(self.active.get("q", ""))
+
+    def paginated(self, queryset):
+        """
+        What the list pages through: the filtered queryset, except for a search that is the only
+        filter, in rank order, whose pages read only their own rows (see RankedPages).
+        """
+        if set(self.active) == {"q"} and not self.form.cleaned_data.get("sort") and self.case_study_search:
+            from cases.search import RankedPages
+
+            return RankedPages(self.queryset, self.case_study_search)
+        return queryset
 
     def filter_organization(self, queryset, name, value):
         linked = CaseOrganization.objects.filter(organization__slug__in=value)
@@ -311,62 +322,38 @@ class CaseStudyFilter(django_filters.FilterSet):
         return facets
 
     def _counts(self):
-        return {**self._scalar_counts(), **self._linked_counts()}
-
-    def _scalar_counts(self):
         """
-        Region, mandate type, outcome and ongoing counts from one grouped query: the matching
-        case studies per combination of the four (a few dozen rows), each option's count then
-        summed here over the combinations that the other three facets' choices allow.
+        How many results each option would give: the case studies matching every active filter
+        but the option's own facet (choosing an option replaces that facet's selection), counted
+        from the facet index in one UNION query. The facets without an active filter share one
+        set of case studies, the results; each facet with one is counted over its own.
         """
-        scalar = ("region", "mandate_type", "outcome", "ongoing")
-        combinations = (
-            self.filtered_without(*scalar)
+        filtered = [name for name in self.FACETS if name in self.active]
+        groups = [([name for name in self.FACETS if name not in filtered], ())]
+        groups += [([name], (name,)) for name in filtered]
+        parts = [
+            CaseStudyFacet.objects.filter(self._results_without(*excluded), facet__in=facets)
             .order_by()
-            .annotate(ongoing=ExpressionWrapper(Q(end_date__isnull=True), output_field=BooleanField()))
-            .values_list(*scalar)
-            .annotate(n=Count("id"))
-        )
-        # Chosen values by facet ("ongoing" takes one value, the others several).
-        chosen = {name: set(value) if isinstance(value, list) else {value} for name, value in self.active.items()}
-        counts = {name: defaultdict(int) for name in scalar}
-        for *values, number in combinations:
-            row = dict(zip(scalar, values, strict=True))
-            row["ongoing"] = "true" if row["ongoing"] else "false"
-            allowed = {name: name not in chosen or row[name] in chosen[name] for name in scalar}
-            for name in scalar:
-                if all(allowed[other] for other in scalar if other != name):
-                    counts[name][row[name]] += number
-        return {name: dict(numbers) for name, numbers in counts.items()}
-
-    def _linked_counts(self):
-        """
-        How many results each option of the linked facets would give, in one UNION query. Rows
-        are grouped by the option's id, read from the link table alone; only an organisation
-        can be linked to a case study twice (in two roles), so only there are cases counted once.
-        """
-        through = {
-            "organization": (CaseOrganization.objects, "case_study_id", "organization_id", True),
-            "country": (CaseStudy.countries.through.objects, "casestudy_id", "country_id", False),
-            "challenge": (CaseChallenge.objects, "case_study_id", "challenge_id", False),
-            "objective": (CaseStudy.objectives.through.objects, "casestudy_id", "objective_id", False),
-        }
-        parts = []
-        for name, (rows, case_field, option_field, distinct) in through.items():
-            matching = self.filtered_without(name).values("pk")
-            parts.append(
-                rows.filter(**{f"{case_field}__in": matching})
-                .order_by()
-                .values(option_field)
-                .annotate(facet=Value(name), n=Count(case_field, distinct=distinct))
-                .values_list("facet", option_field, "n")
-            )
-        counts = {name: {} for name in through}
-        for name, option_id, number in parts[0].union(*parts[1:], all=True):
-            value = self.linked.value_of_id[name].get(option_id)
-            if value is not None:  # an unpublished organisation or challenge is no option
-                counts[name][value] = number
+            .values_list("facet", "option")
+            .annotate(n=Count("*"))
+            for facets, excluded in groups
+            if facets
+        ]
+        counts = {name: {} for name in self.FACETS}
+        for facet, option, number in parts[0].union(*parts[1:], all=True):
+            if facet in self.LINKED:
+                option = self.linked.value_of_id[facet].get(option)
+                if option is None:  # an unpublished organisation or challenge is no option
+                    continue
+            counts[facet][option] = number
         return counts
+
+    def _results_without(self, *excluded):
+        """A condition on facet rows: their case study matches every active filter but the excluded."""
+        if any(name not in excluded and name != "q" for name in self.active):
+            return Q(case_study__in=self.filtered_without(*excluded).values("pk"))
+        # Only published case studies have facet rows: the search's matches need no other test.
+        return self.case_study_search.condition("case_study_id")
 
     def chips(self):
         """Active filters as (label, value label, query string without it) for removable chips."""

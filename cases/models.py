@@ -544,6 +544,12 @@ class CaseStudy(Publishable):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from cases import facet_index
+
+        facet_index.index(self.pk)
+
     def get_absolute_url(self):
         return reverse("cases:detail", args=[self.slug])
 
@@ -570,6 +576,27 @@ class CaseStudy(Publishable):
         ]
         CaseStudy.objects.filter(pk=self.pk).update(peak_authorised_strength=peak)
         self.peak_authorised_strength = peak
+
+
+class CaseStudyFacet(models.Model):
+    """
+    One facet option a published case study carries: ("region", "africa"), ("organization",
+    "<organisation id>"). Derived from the case study and its links and rewritten whenever they
+    change (cases/facet_index.py); the list counts every facet of its results from this table alone.
+    """
+
+    # Indexed by the unique constraint, which leads with it and covers the counting query.
+    case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="+", db_index=False)
+    facet = models.CharField(max_length=12)
+    option = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case_study", "facet", "option"], name="casestudyfacet_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.facet}={self.option}"
 
 
 class CaseOrganization(models.Model):

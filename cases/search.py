@@ -18,7 +18,7 @@ from functools import cached_property
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Func, IntegerField, Window
+from django.db.models import BooleanField, Count, F, Func, IntegerField, Q, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils.html import escape
@@ -242,23 +242,27 @@ class CaseStudySearch:
         return bool(self.terms)
 
     def restrict(self, queryset):
+        return queryset.filter(self.condition())
+
+    def condition(self, field="pk"):
+        """A filter condition: `field` holds the id of a matching case study (any id with no terms)."""
         if not self.terms:
-            return queryset
-        if is_postgres():
-            return queryset.filter(IdIn(F("pk"), self._ranked_ids))
-        ids = RawSQL("SELECT value FROM json_each(%s)", [json.dumps(self._ranked_ids)])
-        return queryset.filter(pk__in=ids)
+            return Q()
+        return id_in(field, self.ranked_ids)
 
     def rank(self, queryset):
         """The matching case studies: the best RANKED_POSITIONS in rank order, the rest by title."""
         if not self.terms:
             return queryset
-        search_rank = RankedPosition(F("pk"), self._ranked_ids[:RANKED_POSITIONS])
+        search_rank = RankedPosition(F("pk"), self.ranked_ids[:RANKED_POSITIONS])
         return self.restrict(queryset).annotate(search_rank=search_rank).order_by("search_rank", "title", "id")
 
     @cached_property
-    def _ranked_ids(self):
-        """Ids of the matching case studies, best first (bm25 in FTS5, ts_rank on PostgreSQL)."""
+    def ranked_ids(self):
+        """
+        Ids of the matching case studies, best first (bm25 in FTS5, ts_rank on PostgreSQL). Only
+        published case studies have a search document, so these are published ones.
+        """
         if is_postgres():
             documents = _pg_matching_documents(self.terms).filter(kind="case_study")
             return list(documents.order_by("-rank", "object_id").values_list("object_id", flat=True))
@@ -270,6 +274,45 @@ class CaseStudySearch:
                 [_fts5_query(self.terms)],
             )
             return [row[0] for row in cursor.fetchall()]
+
+
+class RankedPages:
+    """
+    The matches of a search that is the list's only filter, in the list's order (the best
+    RANKED_POSITIONS by rank, the rest by title), as the paginator reads them: their number is
+    that of the ranked ids, and a page loads its own rows alone, where ordering the matches by
+    rank in the database reads every one of them.
+    """
+
+    def __init__(self, queryset, search):
+        self.queryset = queryset
+        self.ids = search.ranked_ids
+
+    def count(self):
+        return len(self.ids)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, positions):
+        start, stop, _ = positions.indices(len(self.ids))
+        ranked = self.ids[start : min(stop, RANKED_POSITIONS)]
+        rows = self.queryset.in_bulk(ranked)
+        page = [rows[pk] for pk in ranked if pk in rows]
+        if stop > RANKED_POSITIONS:
+            rest = self.queryset.filter(id_in("pk", self.ids[RANKED_POSITIONS:])).order_by("title", "id")
+            page += rest[max(start - RANKED_POSITIONS, 0) : stop - RANKED_POSITIONS]
+        return page
+
+
+def id_in(field, ids):
+    """
+    A filter condition: `field` is one of the ids. One parameter however many ids: a JSON array
+    read by json_each on SQLite, an array on PostgreSQL.
+    """
+    if is_postgres():
+        return Q(IdIn(F(field), ids))
+    return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])})
 
 
 def search_case_studies(queryset, query):

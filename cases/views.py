@@ -111,6 +111,9 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
         kwargs["data"] = without_empty_values(kwargs["data"])
         return kwargs
 
+    def paginate_queryset(self, queryset, page_size):
+        return super().paginate_queryset(self.filterset.paginated(queryset), page_size)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = self.filterset.form

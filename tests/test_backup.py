@@ -65,8 +65,10 @@ def canonical(value):
     return value
 
 
-# Matched by what they hold, not by id: groups (by name) and search documents (rebuilt on restore).
-MATCHED_WITHOUT_ID = {"auth.group", "cases.searchdocument"}
+# Matched by what they hold, not by id: groups (by name), and search documents and facet rows
+# (rebuilt on restore).
+MATCHED_WITHOUT_ID = {"auth.group", "cases.searchdocument", "cases.casestudyfacet"}
+DERIVED = ("cases.searchdocument", "cases.casestudyfacet")
 # The cache's counter of changes: not content, and moved on by the restore itself.
 NOT_COMPARED = {"cases.contentversion"}
 # The PostgreSQL search vector: derived from the other fields, and absent on SQLite.
@@ -122,12 +124,13 @@ def test_a_restored_casebook_is_the_original_record_by_record(tmp_path, editor, 
         f"{len(unexpected)} unexpected, e.g. {[record[:2] for record in unexpected[:10]]}; "
         f"first difference:\n{(missing or unexpected)[0][2][:2000]}"
     )
-    # The comparison covered the content, its history, its authors and the search index.
+    # The comparison covered the content, its history, its authors and the search and facet indexes.
     models = Counter(model for model, _, _ in original)
-    assert f"Restored {len(original) - models['cases.searchdocument']} records" in output
+    assert f"Restored {len(original) - sum(models[model] for model in DERIVED)} records" in output
     assert f"Search index rebuilt: {models['cases.searchdocument']} published records" in output
     assert models["cases.casestudy"] == 11 and models["cases.citation"] > 100 and models["reversion.version"] > 100
     assert models["auth.user"] == 2 and models["auth.group"] == 3 and models["cases.searchdocument"] > 100
+    assert models["cases.casestudyfacet"] > 10 * 8
     assert any(
         model == "reversion.revision" and '"user": ["editor"]' in fields and "Summary tightened" in fields
         for model, _, fields in restored

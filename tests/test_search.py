@@ -136,3 +136,31 @@ def test_deleted_records_leave_the_index_also_in_bulk(corpus):
     CaseStudy.objects.filter(pk=corpus["title"].pk).delete()
     assert titles("ceasefire") == ["Another mission"]
     assert not SearchDocument.objects.filter(title="Ceasefire monitoring in Lomé").exists()
+
+
+def test_a_search_alone_pages_through_the_same_order_as_with_other_filters(client, monkeypatch):
+    """
+    A search that is the only filter pages through its ranked ids (RankedPages); with another
+    filter the database orders the matches. Both give the best RANKED_POSITIONS by rank, then
+    the rest by title, page after page, and count the same.
+    """
+    monkeypatch.setattr(search, "RANKED_POSITIONS", 5)
+    # Rank order differs from title order: more mentions rank higher, titles run the other way.
+    for number in range(25):
+        make_case(title=f"Mission {99 - number:02}", summary="Convoy. " * (number % 7 + 1), body="## A\n\nConvoy.")
+    make_case(title="Unrelated mission", summary="Elections.")
+
+    def listed(query, page):
+        response = client.get(reverse("cases:list"), {**query, "page": page})
+        return response.context["paginator"].count, [case.title for case in response.context["object_list"]]
+
+    alone = [listed({"q": "convoy"}, page) for page in (1, 2)]
+    # Every case study is in Africa: the region filter changes nothing but the way of paging.
+    filtered = [listed({"q": "convoy", "region": "africa"}, page) for page in (1, 2)]
+    assert alone == filtered
+    (count, first), (_, second) = alone
+    assert count == 25 and len(first) == 20 and len(second) == 5
+    ranked = [case.title for case in search.search_case_studies(CaseStudy.objects.published(), "convoy")]
+    assert first + second == ranked
+    rest = first[5:] + second
+    assert rest == sorted(rest) and first[:5] != sorted(first[:5])

@@ -32,7 +32,7 @@ FORMAT_VERSION = 1
 
 # Derived from the other records, so never backed up: the search index (a restore rebuilds
 # it) and the cache's content version (every restored record moves it on).
-DERIVED_MODELS = {"cases.searchdocument", "cases.contentversion"}
+DERIVED_MODELS = {"cases.searchdocument", "cases.casestudyfacet", "cases.contentversion"}
 
 
 def backup_models():

@@ -18,7 +18,7 @@ from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
-from cases import search
+from cases import facet_index, search
 from cases.management.commands.backup_casebook import FORMAT, FORMAT_VERSION, backup_models
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -174,6 +174,7 @@ class Command(BaseCommand):
                 counts = load_records(records)
                 # Restored records were saved raw, without indexing themselves.
                 indexed = search.rebuild()
+                facet_index.rebuild()
         except (DeserializationError, DatabaseError, ValueError, KeyError, TypeError) as error:
             raise CommandError(f"{path} could not be restored, so nothing was restored: {error}") from None
 

@@ -1,0 +1,119 @@
+"""
+The facet index: for every published case study, one row per facet option it carries
+(`("region", "africa")`, `("organization", "12")`, `("ongoing", "true")`...).
+
+The list counts the options of all eight facets over any set of results with one grouped query
+over this table, where counting from the case studies and four link tables took five passes over
+the results (a search matching thousands of case studies read each of them five times).
+
+Rows are derived, never edited: `index()` rewrites a case study's rows from the case study and
+its links whenever either changes (its save, and the signals connected below), and `rebuild()`
+rewrites them all after a bulk load. A case study that is not published has no rows, as it has
+no search document, so a count from this table never includes a draft.
+"""
+
+from django.db import connection
+
+# How each facet is derived: a SELECT of (case study id, facet, option) per facet. Options of the
+# linked facets are the linked record's id; of the others, the field's value. The same statements
+# serve one case study and the whole casebook, so the two cannot differ.
+FACET_ROWS = [
+    "SELECT cs.id, 'region', cs.region FROM {case_study} cs WHERE {published}",
+    "SELECT cs.id, 'mandate_type', cs.mandate_type FROM {case_study} cs WHERE {published}",
+    "SELECT cs.id, 'outcome', cs.outcome FROM {case_study} cs WHERE {published}",
+    "SELECT cs.id, 'ongoing', CASE WHEN cs.end_date IS NULL THEN 'true' ELSE 'false' END"
+    " FROM {case_study} cs WHERE {published}",
+    # An organisation can hold two roles in one mission: it is one option of that case study.
+    "SELECT DISTINCT cs.id, 'organization', CAST(link.organization_id AS VARCHAR(32))"
+    " FROM {case_organization} link JOIN {case_study} cs ON cs.id = link.case_study_id WHERE {published}",
+    "SELECT cs.id, 'country', CAST(link.country_id AS VARCHAR(32))"
+    " FROM {case_country} link JOIN {case_study} cs ON cs.id = link.casestudy_id WHERE {published}",
+    "SELECT cs.id, 'challenge', CAST(link.challenge_id AS VARCHAR(32))"
+    " FROM {case_challenge} link JOIN {case_study} cs ON cs.id = link.case_study_id WHERE {published}",
+    "SELECT cs.id, 'objective', CAST(link.objective_id AS VARCHAR(32))"
+    " FROM {case_objective} link JOIN {case_study} cs ON cs.id = link.casestudy_id WHERE {published}",
+]
+
+
+def _tables():
+    from cases.models import CaseChallenge, CaseOrganization, CaseStudy, CaseStudyFacet
+
+    return {
+        "facet": CaseStudyFacet._meta.db_table,
+        "case_study": CaseStudy._meta.db_table,
+        "case_organization": CaseOrganization._meta.db_table,
+        "case_country": CaseStudy.countries.through._meta.db_table,
+        "case_challenge": CaseChallenge._meta.db_table,
+        "case_objective": CaseStudy.objectives.through._meta.db_table,
+    }
+
+
+def _write(case_study_id=None):
+    from cases.models import Status
+
+    tables = _tables()
+    published = "cs.status = %s" if case_study_id is None else "cs.status = %s AND cs.id = %s"
+    per_part = [Status.PUBLISHED] if case_study_id is None else [Status.PUBLISHED, case_study_id]
+    rows = " UNION ALL ".join(part.format(published=published, **tables) for part in FACET_ROWS)
+    with connection.cursor() as cursor:
+        if case_study_id is None:
+            cursor.execute(f"DELETE FROM {tables['facet']}")
+        else:
+            cursor.execute(f"DELETE FROM {tables['facet']} WHERE case_study_id = %s", [case_study_id])
+        cursor.execute(
+            f"INSERT INTO {tables['facet']} (case_study_id, facet, option) {rows}",
+            per_part * len(FACET_ROWS),
+        )
+
+
+def index(case_study_id):
+    """Make one case study's rows match it and its links (none unless it is published)."""
+    _write(case_study_id)
+
+
+def rebuild():
+    """Rewrite every row (after bulk loads that bypass save() and the signals)."""
+    _write()
+
+
+def _index_linked(sender, instance, origin=None, raw=False, **kwargs):
+    if raw:
+        return  # a record loaded as it was (a restore): its loader reindexes once it is all loaded
+    # A link deleted because its case study is being deleted: the case study's rows go with it
+    # (a cascade), and writing them again would leave rows pointing at a deleted case study.
+    from cases.models import CaseStudy
+
+    if isinstance(origin, CaseStudy) or getattr(origin, "model", None) is CaseStudy:
+        return
+    index(instance.case_study_id)
+
+
+def _index_m2m(sender, instance, action, reverse, pk_set, **kwargs):
+    if action == "pre_clear" and reverse:
+        # Clearing from the other side (a country's case studies): remember whose rows change.
+        link = next(field.name for field in sender._meta.fields if field.related_model is type(instance))
+        linked = sender.objects.filter(**{link: instance})
+        instance._facet_cases_cleared = list(linked.values_list("casestudy_id", flat=True))
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        index(instance.pk)
+    else:
+        for case_study_id in pk_set if pk_set is not None else getattr(instance, "_facet_cases_cleared", []):
+            index(case_study_id)
+
+
+def connect_indexing():
+    """Links added, changed or removed by any means (admin inlines, restore, the loader) reindex."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from cases.models import CaseChallenge, CaseOrganization, CaseStudy
+
+    for model in (CaseOrganization, CaseChallenge):
+        label = model._meta.label
+        post_save.connect(_index_linked, sender=model, dispatch_uid=f"facet-index-save-{label}")
+        post_delete.connect(_index_linked, sender=model, dispatch_uid=f"facet-index-delete-{label}")
+    for field in (CaseStudy.countries.field, CaseStudy.objectives.field):
+        through = field.remote_field.through
+        m2m_changed.connect(_index_m2m, sender=through, dispatch_uid=f"facet-index-m2m-{through._meta.label}")
