@@ -322,11 +322,22 @@ class CaseStudyFilter(django_filters.FilterSet):
         return facets
 
     def _counts(self):
+        counts = {name: {} for name in self.FACETS}
+        for facet, option, number in self.facet_count_query():
+            if facet in self.LINKED:
+                option = self.linked.value_of_id[facet].get(option)
+                if option is None:  # an unpublished organisation or challenge is no option
+                    continue
+            counts[facet][option] = number
+        return counts
+
+    def facet_count_query(self):
         """
-        How many results each option would give: the case studies matching every active filter
-        but the option's own facet (choosing an option replaces that facet's selection), counted
-        from the facet index in one UNION query. The facets without an active filter share one
-        set of case studies, the results; each facet with one is counted over its own.
+        Rows of (facet, option, how many results choosing it would give): the case studies
+        matching every active filter but the option's own facet (choosing an option replaces that
+        facet's selection), counted from the facet index in one UNION query. The facets without
+        an active filter share one set of case studies, the results; each facet with one is
+        counted over its own.
         """
         filtered = [name for name in self.FACETS if name in self.active]
         groups = [([name for name in self.FACETS if name not in filtered], ())]
@@ -339,14 +350,7 @@ class CaseStudyFilter(django_filters.FilterSet):
             for facets, excluded in groups
             if facets
         ]
-        counts = {name: {} for name in self.FACETS}
-        for facet, option, number in parts[0].union(*parts[1:], all=True):
-            if facet in self.LINKED:
-                option = self.linked.value_of_id[facet].get(option)
-                if option is None:  # an unpublished organisation or challenge is no option
-                    continue
-            counts[facet][option] = number
-        return counts
+        return parts[0].union(*parts[1:], all=True)
 
     def _results_without(self, *excluded):
         """A condition on facet rows: their case study matches every active filter but the excluded."""

@@ -104,3 +104,20 @@ def test_filtered_and_sorted_list_uses_indexes(casebook, db, query, index):
             cursor.execute("SET enable_seqscan = off")
     plan = queryset.explain()
     assert index in plan, plan
+
+
+def test_facet_counts_read_the_facet_index_by_case_study(casebook, db):
+    from cases import facet_index
+
+    facet_index.rebuild()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    filterset = CaseStudyFilter(QueryDict("organization=un&region=europe"), queryset=CaseStudy.objects.published())
+    filterset.form.is_valid()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+    plan = filterset.facet_count_query().explain()
+    # The unique constraint's index, as each database names it; never a scan of the whole table.
+    assert "casestudyfacet_unique" in plan or "autoindex_cases_casestudyfacet" in plan, plan
+    assert "SCAN cases_casestudyfacet" not in plan and "Seq Scan on cases_casestudyfacet" not in plan, plan
