@@ -3,13 +3,14 @@ The facet index: for every published case study, one row per facet option it car
 (`("region", "africa")`, `("organization", "12")`, `("ongoing", "true")`...).
 
 The list counts the options of all eight facets over any set of results with one grouped query
-over this table, where counting from the case studies and four link tables took five passes over
-the results (a search matching thousands of case studies read each of them five times).
+over this table; counting from the case studies and their four link tables would read every
+matching case study five times (thousands, for a broad search).
 
 Rows are derived, never edited: `index()` rewrites a case study's rows from the case study and
 its links whenever either changes (its save, and the signals connected below), and `rebuild()`
-rewrites them all after a bulk load. A case study that is not published has no rows, as it has
-no search document, so a count from this table never includes a draft.
+rewrites them all after a bulk load or a queryset `update()`, which send no signals. A case study
+that is not published has no rows, as it has no search document, so a count from this table
+never includes a draft.
 """
 
 from django.db import connection
@@ -104,11 +105,19 @@ def _index_m2m(sender, instance, action, reverse, pk_set, **kwargs):
             index(case_study_id)
 
 
+def _unindex_option(sender, instance, **kwargs):
+    # Deleting a country or an objective removes its links without a signal per link.
+    from cases.models import CaseStudyFacet
+
+    facet = "country" if sender._meta.model_name == "country" else "objective"
+    CaseStudyFacet.objects.filter(facet=facet, option=str(instance.pk)).delete()
+
+
 def connect_indexing():
     """Links added, changed or removed by any means (admin inlines, restore, the loader) reindex."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from cases.models import CaseChallenge, CaseOrganization, CaseStudy
+    from cases.models import CaseChallenge, CaseOrganization, CaseStudy, Country, Objective
 
     for model in (CaseOrganization, CaseChallenge):
         label = model._meta.label
@@ -117,3 +126,5 @@ def connect_indexing():
     for field in (CaseStudy.countries.field, CaseStudy.objectives.field):
         through = field.remote_field.through
         m2m_changed.connect(_index_m2m, sender=through, dispatch_uid=f"facet-index-m2m-{through._meta.label}")
+    for model in (Country, Objective):
+        post_delete.connect(_unindex_option, sender=model, dispatch_uid=f"facet-index-delete-{model._meta.label}")

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cases import facet_index, history
+from cases.content_loader import load_content
 from cases.models import CaseChallenge, CaseOrganization, CaseStudy, CaseStudyFacet, Status
 from tests.factories import make_case, make_challenge, make_country, make_objective, make_organization
 
@@ -133,6 +134,14 @@ def delete_the_case_study(records):
     records["case"].delete()
 
 
+def delete_a_country(records):
+    records["sierra_leone"].delete()
+
+
+def delete_an_objective(records):
+    records["ddr"].delete()
+
+
 def delete_in_bulk(records):
     CaseStudy.objects.filter(pk=records["other"].pk).delete()
 
@@ -153,6 +162,8 @@ def delete_in_bulk(records):
         clear_from_the_country,
         clear_from_the_objective,
         delete_the_case_study,
+        delete_a_country,
+        delete_an_objective,
         delete_in_bulk,
     ],
 )
@@ -179,6 +190,23 @@ def test_restoring_a_version_restores_its_facet_rows(linked, reviewer):
     assert options_of(case) != original
     history.restore(history.versions_of(case).last(), user=reviewer)
     assert options_of(case) == original
+
+
+def test_the_shipped_content_loads_with_its_facet_rows():
+    load_content()
+    loaded = rows()
+    assert {facet for _, facet, _ in loaded} == {
+        "region",
+        "mandate_type",
+        "outcome",
+        "ongoing",
+        "organization",
+        "country",
+        "challenge",
+        "objective",
+    }
+    facet_index.rebuild()
+    assert loaded == rows()
 
 
 def test_rebuild_command_rewrites_an_index_lost_or_damaged(linked):
