@@ -24,6 +24,14 @@ def colour_of(lead):
     return COLOURS.get(lead) or PALETTE[sum(map(ord, lead)) % len(PALETTE)]
 
 
+def svg_number(value):
+    """
+    A coordinate as SVG reads it, written here: the template would localise a number (a decimal
+    comma in some locales breaks the drawing) and does so at a cost per value, hundreds per chart.
+    """
+    return f"{value:.1f}".removesuffix(".0")
+
+
 @dataclass
 class Bar:
     title: str
@@ -38,14 +46,18 @@ class Bar:
     ongoing: bool
 
     @property
-    def text_y(self):
-        return self.y + 11
-
-    @property
-    def arrow_points(self):
-        """An open end for ongoing missions: a small arrowhead after the bar."""
-        end = round(self.x + self.width, 1)
-        return f"{end},{self.y} {end + 8},{self.y + BAR / 2} {end},{self.y + BAR}"
+    def svg(self):
+        """The bar's coordinates as SVG attributes: x, y, width, the label's y, the arrowhead."""
+        end = self.x + self.width
+        arrow = [(end, self.y), (end + 8, self.y + BAR / 2), (end, self.y + BAR)]
+        return {
+            "x": svg_number(self.x),
+            "y": svg_number(self.y),
+            "width": svg_number(self.width),
+            "text_y": svg_number(self.y + 11),
+            # An open end for ongoing missions: a small arrowhead after the bar.
+            "arrow_points": " ".join(f"{svg_number(x)},{svg_number(y)}" for x, y in arrow),
+        }
 
 
 def timeline_rows(queryset):
@@ -118,19 +130,20 @@ def timeline_chart(cases, today=None):
         )
     step = 5 if span <= 40 else 10 if span <= 90 else 20
     ticks = [
-        {"x": round(LEFT + (year - first) / span * plot, 1), "year": year} for year in range(first, last + 1, step)
+        {"x": svg_number(LEFT + (year - first) / span * plot), "year": str(year)}
+        for year in range(first, last + 1, step)
     ]
     height = TOP + len(bars) * ROW + 8
     return {
-        "width": WIDTH,
-        "height": height,
+        "width": svg_number(WIDTH),
+        "height": svg_number(height),
         "bars": bars,
         "ticks": ticks,
         "legend": [{"lead": lead, "colour": colour} for lead, colour in colours.items()],
-        "axis_bottom": height - 4,
-        "label_x": LEFT - 6,
+        "axis_bottom": svg_number(height - 4),
+        "label_x": svg_number(LEFT - 6),
         "truncated": len(cases) > MAX_BARS,
         "max_bars": MAX_BARS,
-        "first": first,
-        "last": last - 1,
+        "first": str(first),
+        "last": str(last - 1),
     }

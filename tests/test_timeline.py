@@ -60,3 +60,15 @@ def test_list_timeline_draws_the_results_on_the_page_by_start_date(client):
     assert "The chart shows the 20 case studies on this page" in html
     last_page = client.get(reverse("cases:list"), {"page": 2}).content.decode()
     assert len(chart_svg(last_page).findall(f"{SVG}a")) == 3
+
+
+def test_coordinates_stay_plain_numbers_whatever_the_number_format(client, settings):
+    # A locale with decimal commas and thousand separators must not reach the drawing.
+    settings.LANGUAGE_CODE, settings.USE_THOUSAND_SEPARATOR = "de", True
+    make_case(title="Ongoing mission", start_date=datetime.date(1999, 7, 1), end_date=None, outcome="ongoing")
+    svg = chart_svg(client.get(reverse("cases:list")).content.decode())
+    rect = svg.find(f"{SVG}a").find(f"{SVG}rect")
+    assert all(float(rect.get(name)) > 0 for name in ("x", "y", "width"))
+    points = svg.find(f"{SVG}a").find(f"{SVG}polygon").get("points")
+    assert all(float(number) > 0 for point in points.split() for number in point.split(","))
+    assert "," not in svg.get("viewBox")
