@@ -1,10 +1,11 @@
 """
-The facet index: for every published case study, one row per facet option it carries
-(`("region", "africa")`, `("organization", "12")`, `("ongoing", "true")`...).
+The facet index: for every published case study, one row per option of a linked facet it
+carries (`("organization", "<organisation id>")`, `("country", "<country id>")`...).
 
-The list counts the options of all eight facets over any set of results with one grouped query
-over this table; counting from the case studies and their four link tables would read every
-matching case study five times (thousands, for a broad search).
+The list counts the options of the four linked facets over any set of results with one grouped
+query over this table; counting from the four link tables would read every matching case study
+four times (thousands, for a broad search). The facets that are fields of the case study are
+counted from the case studies' own covering index (cases/filters.py).
 
 Rows are derived, never edited: `index()` rewrites a case study's rows from the case study and
 its links whenever either changes (its save, and the signals connected below), and `rebuild()`
@@ -15,23 +16,18 @@ never includes a draft.
 
 from django.db import connection
 
-# How each facet is derived: a SELECT of (case study id, facet, option) per facet. Options of the
-# linked facets are the linked record's id; of the others, the field's value. The same statements
-# serve one case study and the whole casebook, so the two cannot differ.
+# How each facet is derived: a SELECT of (case study id, facet, option) per facet, the option
+# being the linked record's id. The same statements serve one case study and the whole casebook,
+# so the two cannot differ.
 FACET_ROWS = [
-    "SELECT cs.id, 'region', cs.region FROM {case_study} cs WHERE {published}",
-    "SELECT cs.id, 'mandate_type', cs.mandate_type FROM {case_study} cs WHERE {published}",
-    "SELECT cs.id, 'outcome', cs.outcome FROM {case_study} cs WHERE {published}",
-    "SELECT cs.id, 'ongoing', CASE WHEN cs.end_date IS NULL THEN 'true' ELSE 'false' END"
-    " FROM {case_study} cs WHERE {published}",
     # An organisation can hold two roles in one mission: it is one option of that case study.
-    "SELECT DISTINCT cs.id, 'organization', CAST(link.organization_id AS VARCHAR(32))"
+    "SELECT DISTINCT cs.id, 'organization', link.organization_id"
     " FROM {case_organization} link JOIN {case_study} cs ON cs.id = link.case_study_id WHERE {published}",
-    "SELECT cs.id, 'country', CAST(link.country_id AS VARCHAR(32))"
+    "SELECT cs.id, 'country', link.country_id"
     " FROM {case_country} link JOIN {case_study} cs ON cs.id = link.casestudy_id WHERE {published}",
-    "SELECT cs.id, 'challenge', CAST(link.challenge_id AS VARCHAR(32))"
+    "SELECT cs.id, 'challenge', link.challenge_id"
     " FROM {case_challenge} link JOIN {case_study} cs ON cs.id = link.case_study_id WHERE {published}",
-    "SELECT cs.id, 'objective', CAST(link.objective_id AS VARCHAR(32))"
+    "SELECT cs.id, 'objective', link.objective_id"
     " FROM {case_objective} link JOIN {case_study} cs ON cs.id = link.casestudy_id WHERE {published}",
 ]
 

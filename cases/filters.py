@@ -7,17 +7,19 @@ parameters narrow each other. Invalid values never raise: the form reports them 
 ignores that one parameter.
 
 The page stays within a fixed number of queries whatever the data: every option of the four
-linked facets (organisations, countries, challenges, objectives) is read in one UNION query, and
-the counts of all eight facets in one more, from the facet index (cases/facet_index.py).
+linked facets (organisations, countries, challenges, objectives) is read in one UNION query,
+their counts in one more from the facet index (cases/facet_index.py), and the counts of the four
+case-study fields (region, mandate type, outcome, ongoing) in one grouped query.
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models import BooleanField, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
@@ -69,6 +71,8 @@ SORT_ORDERINGS = {
 }
 
 ONGOING_CHOICES = [("true", "Ongoing"), ("false", "Ended")]
+# The facets that are fields of the case study itself; the others are linked records.
+SCALAR_FACETS = ("region", "mandate_type", "outcome", "ongoing")
 
 # A facet of more than LONG_FACET options shows its chosen and most frequent ones, FACET_TOP in
 # all; `?more=<facet>` shows every option. A shorter facet shows them all, by name.
@@ -85,6 +89,19 @@ def shortened(options):
         key=lambda option: (-option["count"], option["label"]),
     )
     return chosen + others[: max(FACET_TOP - len(chosen), 0)]
+
+
+def scalar_combinations(case_studies):
+    """[(region, mandate type, outcome, "true" if ongoing else "false", how many)], per combination."""
+    rows = (
+        case_studies.order_by()
+        .annotate(ongoing=ExpressionWrapper(Q(end_date__isnull=True), output_field=BooleanField()))
+        .values_list(*SCALAR_FACETS)
+        .annotate(n=Count("id"))
+    )
+    return [
+        (region, mandate, outcome, "true" if ongoing else "false", n) for region, mandate, outcome, ongoing, n in rows
+    ]
 
 
 @dataclass
@@ -118,7 +135,7 @@ def linked_options():
     parts = [part.order_by() for part in parts]
     for facet, pk, value, label in parts[0].union(*parts[1:], all=True):
         choices[facet].append((value, label))
-        value_of_id[facet][str(pk)] = value  # as the facet index holds it
+        value_of_id[facet][pk] = value
     for values in choices.values():
         values.sort(key=lambda option: option[1])
     return LinkedOptions(choices, value_of_id)
@@ -267,12 +284,9 @@ class CaseStudyFilter(django_filters.FilterSet):
         countries) shows its chosen options and its most frequent ones, largest count first,
         unless it is the `expanded` one; the rest are a "show all" link away.
         """
-        if self.active:
-            counts = self._counts()
-        else:
-            # Over the whole casebook the counts are the same on every page and in every sort
-            # order, and the costliest to compute (every row of every link table is read).
-            counts = computed_once_per_version("facet-counts:all", self._counts, self.request)
+        # Over the whole casebook the counts are the same on every page and in every sort order,
+        # and the costliest to compute (every row of the facet index is read): they are kept.
+        counts = self._counts() if self.active else self._casebook_counts()
         choices = {
             "region": Region.choices,
             "mandate_type": CaseStudy.MandateType.choices,
@@ -322,35 +336,85 @@ class CaseStudyFilter(django_filters.FilterSet):
         return facets
 
     def _counts(self):
-        counts = {name: {} for name in self.FACETS}
-        for facet, option, number in self.facet_count_query():
-            if facet in self.LINKED:
-                option = self.linked.value_of_id[facet].get(option)
-                if option is None:  # an unpublished organisation or challenge is no option
-                    continue
-            counts[facet][option] = number
+        return {**self._scalar_counts(), **self._linked_counts()}
+
+    def _scalar_counts(self):
+        """
+        Region, mandate type, outcome and ongoing counts from one grouped query: the matching
+        case studies per combination of the four (a few dozen rows, read from a covering index),
+        each option's count then summed here over the combinations the other three allow.
+        """
+        if any(name not in SCALAR_FACETS for name in self.active):
+            combinations = scalar_combinations(self.filtered_without(*SCALAR_FACETS))
+        else:
+            # Over the whole casebook: the same for every choice of these four facets.
+            combinations = computed_once_per_version(
+                "facet-combinations:all", lambda: scalar_combinations(CaseStudy.objects.published()), self.request
+            )
+        # Chosen values by facet ("ongoing" takes one value, the others several).
+        chosen = {name: set(value) if isinstance(value, list) else {value} for name, value in self.active.items()}
+        counts = {name: defaultdict(int) for name in SCALAR_FACETS}
+        for *values, number in combinations:
+            row = dict(zip(SCALAR_FACETS, values, strict=True))
+            allowed = {name: name not in chosen or row[name] in chosen[name] for name in SCALAR_FACETS}
+            for name in SCALAR_FACETS:
+                if all(allowed[other] for other in SCALAR_FACETS if other != name):
+                    counts[name][row[name]] += number
+        return {name: dict(numbers) for name, numbers in counts.items()}
+
+    def _linked_counts(self):
+        """Organisation, country, challenge and objective counts, from the facet index."""
+        counts = {name: {} for name in self.LINKED}
+        for facets, excluded in self._linked_groups():
+            if self._counted_over_casebook(excluded):
+                for name in facets:
+                    counts[name] = self._casebook_counts()[name]
+        query = self.facet_count_query()
+        for facet, option, number in query if query is not None else ():
+            option = self.linked.value_of_id[facet].get(option)
+            if option is not None:  # an unpublished organisation or challenge is no option
+                counts[facet][option] = number
         return counts
+
+    def _linked_groups(self):
+        """
+        (facets, filter set aside) pairs to count: the linked facets without an active filter
+        together, over the results; each one with an active filter over the results of every
+        other filter (choosing one of its options replaces that facet's selection).
+        """
+        filtered = [name for name in self.LINKED if name in self.active]
+        groups = [([name for name in self.LINKED if name not in filtered], ())]
+        groups += [([name], (name,)) for name in filtered]
+        return [(facets, excluded) for facets, excluded in groups if facets]
+
+    def _counted_over_casebook(self, excluded):
+        """True when setting `excluded` aside leaves no filter: the unfiltered list's counts apply."""
+        return bool(self.active) and all(name in excluded for name in self.active)
+
+    def _casebook_counts(self):
+        """Every facet's counts over the whole casebook, the same for every request until an edit."""
+
+        def count():
+            unfiltered = CaseStudyFilter(QueryDict(), queryset=self.queryset, request=self.request, options=self.linked)
+            return unfiltered._counts()
+
+        return computed_once_per_version("facet-counts:all", count, self.request)
 
     def facet_count_query(self):
         """
-        Rows of (facet, option, how many results choosing it would give): the case studies
-        matching every active filter but the option's own facet (choosing an option replaces that
-        facet's selection), counted from the facet index in one UNION query. The facets without
-        an active filter share one set of case studies, the results; each facet with one is
-        counted over its own.
+        The linked facets' counts still to be read, as rows of (facet, option id, number): one
+        grouped query over the facet index per group of `_linked_groups()`, in one UNION query;
+        None when every group's counts are the unfiltered list's.
         """
-        filtered = [name for name in self.FACETS if name in self.active]
-        groups = [([name for name in self.FACETS if name not in filtered], ())]
-        groups += [([name], (name,)) for name in filtered]
         parts = [
             CaseStudyFacet.objects.filter(self._results_without(*excluded), facet__in=facets)
             .order_by()
             .values_list("facet", "option")
             .annotate(n=Count("*"))
-            for facets, excluded in groups
-            if facets
+            for facets, excluded in self._linked_groups()
+            if not self._counted_over_casebook(excluded)
         ]
-        return parts[0].union(*parts[1:], all=True)
+        return parts[0].union(*parts[1:], all=True) if parts else None
 
     def _results_without(self, *excluded):
         """A condition on facet rows: their case study matches every active filter but the excluded."""

@@ -580,15 +580,16 @@ class CaseStudy(Publishable):
 
 class CaseStudyFacet(models.Model):
     """
-    One facet option a published case study carries: ("region", "africa"), ("organization",
-    "<organisation id>"). Derived from the case study and its links and rewritten whenever they
-    change (cases/facet_index.py); the list counts every facet of its results from this table alone.
+    One option of a linked facet that a published case study carries: ("organization",
+    "<organisation id>"), ("country", "<country id>"). Derived from the case study and its links and
+    rewritten whenever they change (cases/facet_index.py); the list counts the linked facets of its
+    results from this table alone.
     """
 
     # Indexed by the unique constraint, which leads with it and covers the counting query.
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="+", db_index=False)
     facet = models.CharField(max_length=12)
-    option = models.CharField(max_length=32)
+    option = models.PositiveBigIntegerField(help_text="The id of the organisation, country, challenge or objective.")
 
     class Meta:
         constraints = [
