@@ -522,7 +522,13 @@ class CaseStudy(Publishable):
             # comes last for PostgreSQL, whose indexes do not hold it by themselves as SQLite's do.
             models.Index(
                 fields=["status", "region", "mandate_type", "outcome", "end_date", "id"], name="casestudy_facets_idx"
-            )
+            ),
+            # The same four for given case studies (a search's thousands of matches), looked up
+            # by id here rather than in the table, whose every row would be a page read.
+            models.Index(
+                fields=["id", "status", "region", "mandate_type", "outcome", "end_date"],
+                name="casestudy_facets_by_id_idx",
+            ),
         ]
         constraints = [
             status_constraint("casestudy_status_valid"),
