@@ -16,18 +16,19 @@ never includes a draft.
 
 from django.db import connection
 
-# How each facet is derived: a SELECT of (case study id, facet, option) per facet, the option
-# being the linked record's id. The same statements serve one case study and the whole casebook,
-# so the two cannot differ.
+# How each facet is derived: a SELECT of (case study id, facet, option, the case study's facet
+# fields) per facet, the option being the linked record's id. The same statements serve one case
+# study and the whole casebook, so the two cannot differ.
+FIELDS = "cs.region, cs.mandate_type, cs.outcome, cs.end_date IS NULL"
 FACET_ROWS = [
     # An organisation can hold two roles in one mission: it is one option of that case study.
-    "SELECT DISTINCT cs.id, 'organization', link.organization_id"
+    "SELECT DISTINCT cs.id, 'organization', link.organization_id, {fields}"
     " FROM {case_organization} link JOIN {case_study} cs ON cs.id = link.case_study_id WHERE {published}",
-    "SELECT cs.id, 'country', link.country_id"
+    "SELECT cs.id, 'country', link.country_id, {fields}"
     " FROM {case_country} link JOIN {case_study} cs ON cs.id = link.casestudy_id WHERE {published}",
-    "SELECT cs.id, 'challenge', link.challenge_id"
+    "SELECT cs.id, 'challenge', link.challenge_id, {fields}"
     " FROM {case_challenge} link JOIN {case_study} cs ON cs.id = link.case_study_id WHERE {published}",
-    "SELECT cs.id, 'objective', link.objective_id"
+    "SELECT cs.id, 'objective', link.objective_id, {fields}"
     " FROM {case_objective} link JOIN {case_study} cs ON cs.id = link.casestudy_id WHERE {published}",
 ]
 
@@ -51,14 +52,15 @@ def _write(case_study_id=None):
     tables = _tables()
     published = "cs.status = %s" if case_study_id is None else "cs.status = %s AND cs.id = %s"
     per_part = [Status.PUBLISHED] if case_study_id is None else [Status.PUBLISHED, case_study_id]
-    rows = " UNION ALL ".join(part.format(published=published, **tables) for part in FACET_ROWS)
+    rows = " UNION ALL ".join(part.format(published=published, fields=FIELDS, **tables) for part in FACET_ROWS)
     with connection.cursor() as cursor:
         if case_study_id is None:
             cursor.execute(f"DELETE FROM {tables['facet']}")
         else:
             cursor.execute(f"DELETE FROM {tables['facet']} WHERE case_study_id = %s", [case_study_id])
         cursor.execute(
-            f"INSERT INTO {tables['facet']} (case_study_id, facet, option) {rows}",
+            f"INSERT INTO {tables['facet']} (case_study_id, facet, option, region, mandate_type, outcome, ongoing) "
+            + rows,
             per_part * len(FACET_ROWS),
         )
 

@@ -418,10 +418,15 @@ class CaseStudyFilter(django_filters.FilterSet):
 
     def _results_without(self, *excluded):
         """A condition on facet rows: their case study matches every active filter but the excluded."""
-        if any(name not in excluded and name != "q" for name in self.active):
-            return Q(case_study__in=self.filtered_without(*excluded).values("pk"))
+        remaining = {name: value for name, value in self.active.items() if name not in excluded and name != "q"}
         # Only published case studies have facet rows: the search's matches need no other test.
-        return self.case_study_search.condition("case_study_id")
+        condition = self.case_study_search.condition("case_study_id")
+        if set(remaining) <= set(SCALAR_FACETS):
+            # Filters on the case study's own fields read the copies each facet row carries.
+            for name, value in remaining.items():
+                condition &= Q(ongoing=value == "true") if name == "ongoing" else Q(**{f"{name}__in": value})
+            return condition
+        return Q(case_study__in=self.filtered_without(*excluded).values("pk"))
 
     def chips(self):
         """Active filters as (label, value label, query string without it) for removable chips."""

@@ -587,17 +587,29 @@ class CaseStudy(Publishable):
 class CaseStudyFacet(models.Model):
     """
     One option of a linked facet that a published case study carries: ("organization",
-    "<organisation id>"), ("country", "<country id>"). Derived from the case study and its links and
-    rewritten whenever they change (cases/facet_index.py); the list counts the linked facets of its
-    results from this table alone.
+    "<organisation id>"), ("country", "<country id>"), with the case study's own facet fields.
+    Derived from the case study and its links and rewritten whenever they change
+    (cases/facet_index.py); the list counts the linked facets of its results from this table alone.
     """
 
-    # Indexed by the unique constraint, which leads with it and covers the counting query.
+    # Indexed by the unique constraint, which leads with it and covers counting given case studies.
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="+", db_index=False)
     facet = models.CharField(max_length=12)
     option = models.PositiveBigIntegerField(help_text="The id of the organisation, country, challenge or objective.")
+    # Copies of the case study's facet fields: results chosen by these alone are counted from this
+    # table's own index, without visiting the case studies one by one.
+    region = models.CharField(max_length=12, choices=Region)
+    mandate_type = models.CharField(max_length=20, choices=CaseStudy.MandateType)
+    outcome = models.CharField(max_length=12, choices=CaseStudy.Outcome)
+    ongoing = models.BooleanField()
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["facet", "region", "mandate_type", "outcome", "ongoing", "option"],
+                name="casestudyfacet_by_fields_idx",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["case_study", "facet", "option"], name="casestudyfacet_unique"),
         ]

@@ -1,5 +1,7 @@
 """The facet index (what the list counts facets from) follows every change, by every route."""
 
+import datetime
+
 import pytest
 import reversion
 from django.core.management import call_command
@@ -14,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def rows():
-    return set(CaseStudyFacet.objects.values_list("case_study_id", "facet", "option"))
+    fields = ("case_study_id", "facet", "option", "region", "mandate_type", "outcome", "ongoing")
+    return set(CaseStudyFacet.objects.values_list(*fields))
 
 
 def options_of(case):
@@ -70,6 +73,11 @@ def test_only_published_case_studies_have_rows(linked, reviewer):
     case.transition_to(Status.REVIEW, user=reviewer)
     case.transition_to(Status.PUBLISHED, user=reviewer)
     assert ("organization", linked["un"].pk) in options_of(case)
+
+
+def edit_fields(records):
+    records["case"].region, records["case"].end_date = "europe", datetime.date(2010, 1, 1)
+    records["case"].save()
 
 
 def unpublish(records):
@@ -143,6 +151,7 @@ def delete_in_bulk(records):
 @pytest.mark.parametrize(
     "change",
     [
+        edit_fields,
         unpublish,
         add_role,
         change_role,
@@ -188,7 +197,7 @@ def test_restoring_a_version_restores_its_facet_rows(linked, reviewer):
 def test_the_shipped_content_loads_with_its_facet_rows():
     load_content()
     loaded = rows()
-    assert {facet for _, facet, _ in loaded} == {"organization", "country", "challenge", "objective"}
+    assert {row[1] for row in loaded} == {"organization", "country", "challenge", "objective"}
     facet_index.rebuild()
     assert loaded == rows()
 
@@ -196,7 +205,15 @@ def test_the_shipped_content_loads_with_its_facet_rows():
 def test_rebuild_command_rewrites_an_index_lost_or_damaged(linked):
     expected = rows()
     CaseStudyFacet.objects.filter(facet="organization").delete()
-    CaseStudyFacet.objects.create(case_study=linked["other"], facet="country", option=linked["sierra_leone"].pk)
+    CaseStudyFacet.objects.create(
+        case_study=linked["other"],
+        facet="country",
+        option=linked["sierra_leone"].pk,
+        region="asia",
+        mandate_type="observer",
+        outcome="completed",
+        ongoing=False,
+    )
     call_command("rebuild_search_index", verbosity=0)
     assert rows() == expected
 
