@@ -26,13 +26,4 @@ class Migration(migrations.Migration):
     ]
 
 
-def build_facet_index(apps, schema_editor):
-    # The index is derived from the case studies and their links: build it for a casebook that
-    # already has some (an empty one fills it as records are saved).
-    if apps.get_model("cases", "CaseStudy").objects.exists():
-        from cases import facet_index
-
-        facet_index.rebuild()
-
-
-Migration.operations.append(migrations.RunPython(build_facet_index, migrations.RunPython.noop))
+# Built for an existing casebook by migration 0015, once the table has all its columns.
