@@ -108,7 +108,7 @@ def _unindex_option(sender, instance, **kwargs):
     from cases.models import CaseStudyFacet
 
     facet = "country" if sender._meta.model_name == "country" else "objective"
-    CaseStudyFacet.objects.filter(facet=facet, option=str(instance.pk)).delete()
+    CaseStudyFacet.objects.filter(facet=facet, option=instance.pk).delete()
 
 
 def connect_indexing():

@@ -291,9 +291,6 @@ class RankedPages:
     def count(self):
         return len(self.ids)
 
-    def __len__(self):
-        return len(self.ids)
-
     def __getitem__(self, positions):
         start, stop, _ = positions.indices(len(self.ids))
         ranked = self.ids[start : min(stop, RANKED_POSITIONS)]
