@@ -231,6 +231,7 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from cases.derived import rendering_of
     from cases.models import (
         CaseChallenge,
         CaseOrganization,
@@ -337,6 +338,8 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
             )
         )
 
+    for record in [*organizations, *challenges]:
+        record.rendered = rendering_of(record)
     with transaction.atomic():
         Country.objects.bulk_create(countries, batch_size=batch_size)
         Objective.objects.bulk_create(objectives)
@@ -480,6 +483,9 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
                 )
                 for field, key in zip(rng.sample(FACT_FIELDS, 3), keys[5:8], strict=True)
             ]
+        with_text = [row for objects in rows.values() for row in objects if hasattr(row, "markdown_fields")]
+        for record in [*cases, *with_text]:
+            record.rendered = rendering_of(record)
         with transaction.atomic():
             CaseStudy.objects.bulk_create(cases, batch_size=batch_size)
             for name, objects in rows.items():
@@ -511,14 +517,13 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
 
-    # bulk_create bypasses save(), which keeps the search documents and facet rows in step: build them all.
-    from cases import facet_index, search
+    # bulk_create sends no signals, which keep the derived data in step: derive it all at once.
+    from cases import derived
 
     if progress:
         print("search index: building...", file=sys.stderr, flush=True)
     index_started = time.monotonic()
-    indexed = search.rebuild()
-    facet_index.rebuild()
+    indexed = derived.rebuild_all(render=False)
     index_seconds = time.monotonic() - index_started
     if progress:
         print(f"search index: {indexed:,} documents in {index_seconds:.1f}s", file=sys.stderr, flush=True)

@@ -19,8 +19,9 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from cases import attention, history
-from cases.citations import References, cited_keys, validate_citations
+from cases.citations import References, cited_keys, render_markdown
 from cases.models import (
+    BODY_LENGTH,
     CaseChallenge,
     CaseOrganization,
     CaseStudy,
@@ -36,6 +37,7 @@ from cases.models import (
     StrengthFigure,
     TimelineEvent,
     TransitionNotAllowed,
+    validate_citations,
 )
 
 
@@ -366,10 +368,6 @@ class CaseStudyAdmin(PublishableAdmin):
         ),
     ]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.refresh_peak_strength()
-
 
 @admin.register(Organization)
 class OrganizationAdmin(PublishableAdmin):
@@ -441,14 +439,20 @@ def attention_board_view(request):
 @require_POST
 def markdown_preview_view(request):
     """The editor's Markdown rendered as readers will see it, with numbered references."""
-    text = request.POST.get("text", "")[:100_000]
+    text = request.POST.get("text", "")
+    if len(text) > BODY_LENGTH:
+        problem = (
+            f"This text has {len(text):,} characters; a text may have at most {BODY_LENGTH:,}. "
+            "Shorten it to preview it."
+        )
+        return JsonResponse({"html": "", "references": [], "problems": [problem]})
     try:
         validate_citations(text)
         problems = []
     except ValidationError as error:
         problems = error.messages
     references = References({source.key: source for source in Source.objects.filter(key__in=cited_keys(text))})
-    rendered = references.render(text)
+    rendered = references.render(render_markdown(text))
     entries = [
         {"number": entry.number, "title": entry.source.title, "published": entry.source.is_published}
         for entry in references.entries

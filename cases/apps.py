@@ -7,8 +7,8 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cases import cache, facet_index, search
+        # Derived data (rendered text, search and facet indexes, the content version) follows
+        # every change of content through signals, all connected here.
+        from cases import derived
 
-        cache.connect_invalidation()
-        search.connect_unindexing()
-        facet_index.connect_indexing()
+        derived.connect()

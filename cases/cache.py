@@ -12,23 +12,20 @@ Signed-in staff always get fresh, uncached pages (marked private).
 
 import hashlib
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from cases.models import ContentVersion
+
 EXCLUDED_PREFIXES = ("/admin/", "/static/")
-UNTRACKED_MODELS = {"contentversion", "searchdocument", "casestudyfacet"}
 
 
 def current_version():
-    from cases.models import ContentVersion
-
     version = ContentVersion.objects.filter(pk=1).values_list("version", flat=True).first()
     if version is None:
         ContentVersion.objects.get_or_create(pk=1)
@@ -60,25 +57,12 @@ def computed_once_per_version(name, compute, request=None):
 
 def bump_content_version(**kwargs):
     """Move the content version on when the current transaction commits."""
-    from cases.models import ContentVersion
 
     def bump():
         if not ContentVersion.objects.filter(pk=1).update(version=F("version") + 1):
             ContentVersion.objects.get_or_create(pk=1)
 
     transaction.on_commit(bump)
-
-
-def connect_invalidation():
-    for model in apps.get_app_config("cases").get_models():
-        if model._meta.model_name in UNTRACKED_MODELS:
-            continue
-        label = model._meta.label
-        post_save.connect(bump_content_version, sender=model, dispatch_uid=f"cache-save-{label}")
-        post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"cache-delete-{label}")
-        for field in model._meta.local_many_to_many:
-            through = field.remote_field.through
-            m2m_changed.connect(bump_content_version, sender=through, dispatch_uid=f"cache-m2m-{through._meta.label}")
 
 
 def _cacheable(request):

@@ -351,8 +351,6 @@ class _Loader:
             self.report.unchanged["case studies"] -= 1
             self.report.updated["case studies"] += 1
             case._load_action = "updated"
-        if case._load_action != "unchanged":
-            case.refresh_peak_strength()
         return case
 
     def link_predecessors(self, case, item, case_studies):

@@ -8,13 +8,15 @@ four times (thousands, for a broad search). The facets that are fields of the ca
 counted from the case studies' own covering index (cases/filters.py).
 
 Rows are derived, never edited: `index()` rewrites a case study's rows from the case study and
-its links whenever either changes (its save, and the signals connected below), and `rebuild()`
-rewrites them all after a bulk load or a queryset `update()`, which send no signals. A case study
+its links whenever either changes (cases/derived.py says when), and `rebuild()` rewrites them
+all after a bulk load or a queryset `update()`, which send no signals. A case study
 that is not published has no rows, as it has no search document, so a count from this table
 never includes a draft.
 """
 
 from django.db import connection
+
+from cases.models import CaseChallenge, CaseOrganization, CaseStudy, CaseStudyFacet, Status
 
 # How each facet is derived: a SELECT of (case study id, facet, option, the case study's facet
 # fields) per facet, the option being the linked record's id. The same statements serve one case
@@ -34,8 +36,6 @@ FACET_ROWS = [
 
 
 def _tables():
-    from cases.models import CaseChallenge, CaseOrganization, CaseStudy, CaseStudyFacet
-
     return {
         "facet": CaseStudyFacet._meta.db_table,
         "case_study": CaseStudy._meta.db_table,
@@ -47,8 +47,6 @@ def _tables():
 
 
 def _write(case_study_id=None):
-    from cases.models import Status
-
     tables = _tables()
     published = "cs.status = %s" if case_study_id is None else "cs.status = %s AND cs.id = %s"
     per_part = [Status.PUBLISHED] if case_study_id is None else [Status.PUBLISHED, case_study_id]
@@ -75,54 +73,6 @@ def rebuild():
     _write()
 
 
-def _index_linked(sender, instance, origin=None, raw=False, **kwargs):
-    if raw:
-        return  # a record loaded as it was (a restore): its loader reindexes once it is all loaded
-    # A link deleted because its case study is being deleted: the case study's rows go with it
-    # (a cascade), and writing them again would leave rows pointing at a deleted case study.
-    from cases.models import CaseStudy
-
-    if isinstance(origin, CaseStudy) or getattr(origin, "model", None) is CaseStudy:
-        return
-    index(instance.case_study_id)
-
-
-def _index_m2m(sender, instance, action, reverse, pk_set, **kwargs):
-    if action == "pre_clear" and reverse:
-        # Clearing from the other side (a country's case studies): remember whose rows change.
-        link = next(field.name for field in sender._meta.fields if field.related_model is type(instance))
-        linked = sender.objects.filter(**{link: instance})
-        instance._facet_cases_cleared = list(linked.values_list("casestudy_id", flat=True))
-        return
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    if not reverse:
-        index(instance.pk)
-    else:
-        for case_study_id in pk_set if pk_set is not None else getattr(instance, "_facet_cases_cleared", []):
-            index(case_study_id)
-
-
-def _unindex_option(sender, instance, **kwargs):
-    # Deleting a country or an objective removes its links without a signal per link.
-    from cases.models import CaseStudyFacet
-
-    facet = "country" if sender._meta.model_name == "country" else "objective"
-    CaseStudyFacet.objects.filter(facet=facet, option=instance.pk).delete()
-
-
-def connect_indexing():
-    """Links added, changed or removed by any means (admin inlines, restore, the loader) reindex."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from cases.models import CaseChallenge, CaseOrganization, CaseStudy, Country, Objective
-
-    for model in (CaseOrganization, CaseChallenge):
-        label = model._meta.label
-        post_save.connect(_index_linked, sender=model, dispatch_uid=f"facet-index-save-{label}")
-        post_delete.connect(_index_linked, sender=model, dispatch_uid=f"facet-index-delete-{label}")
-    for field in (CaseStudy.countries.field, CaseStudy.objectives.field):
-        through = field.remote_field.through
-        m2m_changed.connect(_index_m2m, sender=through, dispatch_uid=f"facet-index-m2m-{through._meta.label}")
-    for model in (Country, Objective):
-        post_delete.connect(_unindex_option, sender=model, dispatch_uid=f"facet-index-delete-{model._meta.label}")
+def unindex_option(facet, option_id):
+    """Drop every row of one option (a deleted country or objective)."""
+    CaseStudyFacet.objects.filter(facet=facet, option=option_id).delete()

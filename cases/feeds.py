@@ -8,6 +8,7 @@ from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 
 from cases.models import CaseStudy, Challenge, Organization, Source
+from cases.search_index import plain_text
 
 FEED_LENGTH = 50
 
@@ -29,8 +30,6 @@ class LatestChangesFeed(Feed):
         return str(item)
 
     def item_description(self, item):
-        from cases.search import plain_text
-
         return plain_text(item.summary)[:500]
 
     def item_updateddate(self, item):

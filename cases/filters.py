@@ -37,6 +37,7 @@ from cases.models import (
     Region,
     Status,
 )
+from cases.search import CaseStudySearch, RankedPages
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 MAX_QUERY_LENGTH = 200
@@ -206,8 +207,6 @@ class CaseStudyFilter(django_filters.FilterSet):
     @cached_property
     def case_study_search(self):
         """The `q` match, made once: the results, their count and every facet count use it."""
-        from cases.search import CaseStudySearch
-
         return CaseStudySearch(self.active.get("q", ""))
 
     def paginated(self, queryset):
@@ -216,8 +215,6 @@ class CaseStudyFilter(django_filters.FilterSet):
         filter, in rank order, whose pages read only their own rows (see RankedPages).
         """
         if set(self.active) == {"q"} and not self.form.cleaned_data.get("sort") and self.case_study_search:
-            from cases.search import RankedPages
-
             return RankedPages(self.queryset, self.case_study_search)
         return queryset
 

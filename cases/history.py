@@ -12,7 +12,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from reversion.models import Version
 
-from cases.models import Status
+from cases.citations import CITE_PATTERN
+from cases.models import Source, Status
 
 # Fields that describe the workflow rather than the content: not compared, not restored.
 WORKFLOW_FIELDS = {
@@ -76,9 +77,6 @@ def changes_since(obj, seen_revision):
 
 
 def _hide_unpublished_citations(text):
-    from cases.citations import CITE_PATTERN
-    from cases.models import Source
-
     keys = {match.group("key").strip() for match in CITE_PATTERN.finditer(text or "")}
     published = set(Source.objects.published().filter(key__in=keys).values_list("key", flat=True))
 
@@ -209,8 +207,6 @@ def restore(version, *, user):
         for name, value in workflow.items():
             setattr(restored, name, value)
         restored.save()
-        if hasattr(restored, "refresh_peak_strength"):
-            restored.refresh_peak_strength()
         reversion.set_user(user)
         reversion.set_comment(f"Restored the version of {version.revision.date_created:%d %B %Y %H:%M}")
         reversion.add_to_revision(restored)

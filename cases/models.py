@@ -14,19 +14,55 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.citations import validate_citations
+from cases.citations import parse_citations
 
 CITATION_HELP = (
     "Markdown. Cite a source inline with [[cite:SOURCE-KEY]] or, with a page or paragraph, "
     "[[cite:SOURCE-KEY|p. 4]]. Each ## heading starts a section; every section should cite at "
     "least one source. Raw HTML is removed when the page is shown."
 )
+
+# Text sizes: generous for what they hold, and small enough that no text is costly to show.
+SUMMARY_LENGTH = 5_000
+DESCRIPTION_LENGTH = 10_000
+BODY_LENGTH = 100_000
+
+
+def validate_citations(text):
+    """Every citation in the text is well formed and names a source that exists."""
+    keys = [ref.key for ref in parse_citations(text)]
+    if not keys:
+        return
+    unknown = sorted(set(keys) - set(Source.objects.filter(key__in=keys).values_list("key", flat=True)))
+    if unknown:
+        plural = "s" if len(unknown) > 1 else ""
+        raise ValidationError(
+            f"Unknown source key{plural}: {', '.join(unknown)}. "
+            "Add the source under Sources first, or check the spelling.",
+            code="unknown_source",
+        )
+
+
+def cited_text(verbose_name=None, *, max_length, blank=False):
+    """A Markdown field that may cite sources: its length capped, its citations checked on save."""
+    return models.TextField(
+        verbose_name,
+        blank=blank,
+        help_text=CITATION_HELP,
+        validators=[MaxLengthValidator(max_length), validate_citations],
+    )
+
+
+def rendered_text():
+    """The stored HTML of a record's Markdown fields, written on every save (cases/derived.py)."""
+    return models.JSONField(default=dict, editable=False)
+
 
 source_key_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -139,9 +175,6 @@ class Publishable(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "edit_revision"}
         super().save(*args, **kwargs)
-        from cases import search
-
-        search.index(self)
 
     @property
     def is_published(self):
@@ -391,10 +424,13 @@ class Organization(Publishable):
         validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", "A colour as #RRGGBB, e.g. #0072B2.")],
         help_text="The colour of the bars of the missions it leads; dark enough to read white text on.",
     )
-    summary = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
-    body = models.TextField(blank=True, help_text=CITATION_HELP, validators=[validate_citations])
+    summary = cited_text(max_length=SUMMARY_LENGTH)
+    body = cited_text(max_length=BODY_LENGTH, blank=True)
+    rendered = rendered_text()
     members = models.ManyToManyField(Country, blank=True, related_name="organizations")
     citations = GenericRelation(Citation)
+
+    markdown_fields = ("summary", "body")
 
     class Meta:
         permissions = [("publish_organization", "Can publish, unpublish and archive organisations")]
@@ -427,9 +463,12 @@ class Challenge(Publishable):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(unique=True)
     category = models.CharField(max_length=15, choices=Category, db_index=True)
-    summary = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
-    body = models.TextField(blank=True, help_text=CITATION_HELP, validators=[validate_citations])
+    summary = cited_text(max_length=SUMMARY_LENGTH)
+    body = cited_text(max_length=BODY_LENGTH, blank=True)
+    rendered = rendered_text()
     citations = GenericRelation(Citation)
+
+    markdown_fields = ("summary", "body")
 
     class Meta:
         permissions = [("publish_challenge", "Can publish, unpublish and archive challenges")]
@@ -527,9 +566,10 @@ class CaseStudy(Publishable):
     end_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
     outcome = models.CharField(max_length=15, choices=Outcome)
     objectives = models.ManyToManyField(Objective, blank=True, related_name="case_studies")
-    summary = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
-    body = models.TextField(blank=True, help_text=CITATION_HELP, validators=[validate_citations])
-    lessons = models.TextField("lessons learned", blank=True, help_text=CITATION_HELP, validators=[validate_citations])
+    summary = cited_text(max_length=SUMMARY_LENGTH)
+    body = cited_text(max_length=BODY_LENGTH, blank=True)
+    lessons = cited_text("lessons learned", max_length=BODY_LENGTH, blank=True)
+    rendered = rendered_text()
     search_documents = GenericRelation(SearchDocument)
     peak_authorised_strength = models.PositiveIntegerField(
         null=True,
@@ -538,6 +578,8 @@ class CaseStudy(Publishable):
         help_text="Derived from the authorised strength figures on save; used for sorting.",
     )
     citations = GenericRelation(Citation)
+
+    markdown_fields = ("summary", "body", "lessons")
 
     objects = CaseStudyQuerySet.as_manager()
 
@@ -604,12 +646,6 @@ class CaseStudy(Publishable):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        from cases import facet_index
-
-        facet_index.index(self.pk)
-
     def get_absolute_url(self):
         return reverse("cases:detail", args=[self.slug])
 
@@ -640,13 +676,6 @@ class CaseStudy(Publishable):
     def years_display(self):
         end = self.end_date.year if self.end_date else "present"
         return f"{self.start_date.year}–{end}"
-
-    def refresh_peak_strength(self):
-        peak = self.strength_figures.filter(kind=StrengthFigure.Kind.AUTHORISED).aggregate(peak=models.Max("number"))[
-            "peak"
-        ]
-        CaseStudy.objects.filter(pk=self.pk).update(peak_authorised_strength=peak)
-        self.peak_authorised_strength = peak
 
 
 class CaseStudyFacet(models.Model):
@@ -715,8 +744,11 @@ class CaseChallenge(models.Model):
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="case_challenges")
     # Indexed together with case_study below, which also serves lookups by challenge alone.
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="case_challenges", db_index=False)
-    description = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
+    description = cited_text(max_length=DESCRIPTION_LENGTH)
+    rendered = rendered_text()
     citations = GenericRelation(Citation)
+
+    markdown_fields = ("description",)
 
     class Meta:
         ordering = ["challenge__name"]
@@ -735,8 +767,11 @@ class TimelineEvent(models.Model):
     date = models.DateField()
     precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, help_text=CITATION_HELP, validators=[validate_citations])
+    description = cited_text(max_length=DESCRIPTION_LENGTH, blank=True)
+    rendered = rendered_text()
     citations = GenericRelation(Citation)
+
+    markdown_fields = ("description",)
 
     class Meta:
         ordering = ["date", "id"]

@@ -1,22 +1,18 @@
 """
-Ranked full-text search over the published casebook, on the database's own engine.
-
-Each published record has one SearchDocument (title and plain text, plus case- and
-accent-folded copies). SQLite matches the folded copies through an FTS5 table ranked by bm25;
-PostgreSQL through a weighted tsvector with a GIN index ranked by ts_rank. Titles weigh more
-than text on both. Queries are parsed here, never passed through raw: words match as prefixes,
-"quoted phrases" match as phrases, and anything else (operators, stray quotes, control
-characters) is read as plain words.
+Ranked full-text search over the published casebook, on the database's own engine: the reading
+side of the search index that cases/search_index.py writes. SQLite ranks the matches of its FTS5
+table by bm25, PostgreSQL those of its tsvector by ts_rank; titles weigh more than text on both.
+Queries are parsed here, never passed through raw: words match as prefixes, "quoted phrases"
+match as phrases, and anything else (operators, stray quotes, control characters) is read as
+plain words.
 """
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import BooleanField, Count, F, Func, IntegerField, Q, Window
 from django.db.models.expressions import RawSQL
@@ -24,26 +20,12 @@ from django.db.models.functions import RowNumber
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from cases.models import SearchDocument
+from cases.search_index import FTS_TABLE, PG_CONFIG, fold, is_postgres
+
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
-FTS_TABLE = "cases_searchdocument_fts"
 SNIPPET_WORDS = 32
-PG_CONFIG = "english"
-
-
-def fold(text):
-    """Lower-case, accents removed: 'Lomé' -> 'lome'. One output character per input character."""
-    text = text or ""
-    if text.isascii():
-        return text.lower()  # the same result, without a Unicode lookup per character
-    return "".join(_fold_char(c) for c in text)
-
-
-def _fold_char(char):
-    base = unicodedata.normalize("NFKD", char)
-    base = "".join(c for c in base if not unicodedata.combining(c)) or char
-    base = base.casefold()
-    return base if len(base) == 1 else char.casefold()[:1] or char
 
 
 @dataclass(frozen=True)
@@ -88,138 +70,11 @@ def _pg_query(terms):
     return SearchQuery(" & ".join(parts), search_type="raw", config=PG_CONFIG)
 
 
-def is_postgres():
-    return connection.vendor == "postgresql"
-
-
-# -- indexing -------------------------------------------------------------------------------
-
-
-def plain_text(markdown):
-    """Readable text of a Markdown field: no citations, no markup."""
-    text = re.sub(r"\s*\[\[cite:[^\]]*\]\]", "", markdown or "")
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"[#*_>`|]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def document_fields(record):
-    """(kind, title, plain text) of a record, by its model."""
-    from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
-
-    if isinstance(record, CaseStudy):
-        title = record.title
-        text = " ".join(
-            [
-                record.mission_name,
-                record.acronym,
-                plain_text(record.summary),
-                plain_text(record.body),
-                plain_text(record.lessons),
-            ]
-        )
-        return SearchDocument.Kind.CASE_STUDY, title, text
-    if isinstance(record, Organization):
-        text = " ".join([record.acronym, plain_text(record.summary), plain_text(record.body)])
-        return SearchDocument.Kind.ORGANIZATION, record.name, text
-    if isinstance(record, Challenge):
-        return SearchDocument.Kind.CHALLENGE, record.name, plain_text(record.summary) + " " + plain_text(record.body)
-    if isinstance(record, Source):
-        text = " ".join([record.identifier, record.authors, record.publisher, record.key])
-        return SearchDocument.Kind.SOURCE, record.title, text
-    raise TypeError(f"{type(record).__name__} is not searchable")
-
-
-def index(record):
-    """Make the record's search document match it: present when published, absent otherwise."""
-    from cases.models import SearchDocument
-
-    if not record.is_published:
-        unindex(record)
-        return
-    kind, title, text = document_fields(record)
-    document, _ = SearchDocument.objects.update_or_create(
-        content_type=ContentType.objects.get_for_model(record),
-        object_id=record.pk,
-        defaults={
-            "kind": kind,
-            "title": title[:300],
-            "body": text,
-            "folded_title": fold(title),
-            "folded_body": fold(text),
-            "url": record.get_absolute_url(),
-        },
-    )
-    if is_postgres():
-        SearchDocument.objects.filter(pk=document.pk).update(vector=_pg_vector())
-
-
-def _pg_vector():
-    return SearchVector("folded_title", weight="A", config=PG_CONFIG) + SearchVector(
-        "folded_body", weight="B", config=PG_CONFIG
-    )
-
-
-def unindex(record):
-    from cases.models import SearchDocument
-
-    SearchDocument.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk).delete()
-
-
-def _unindex_deleted(sender, instance, **kwargs):
-    unindex(instance)
-
-
-def connect_unindexing():
-    """Deleted records leave the index, also when deleted in bulk (the admin's delete action)."""
-    from django.db.models.signals import post_delete
-
-    from cases.models import CaseStudy, Challenge, Organization, Source
-
-    for model in (CaseStudy, Organization, Challenge, Source):
-        post_delete.connect(_unindex_deleted, sender=model, dispatch_uid=f"search-unindex-{model._meta.label}")
-
-
-def rebuild():
-    """Index every published record again (after bulk loads that bypass save())."""
-    from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
-
-    SearchDocument.objects.all().delete()
-    count = 0
-    for model in (CaseStudy, Organization, Challenge, Source):
-        documents = []
-        content_type = ContentType.objects.get_for_model(model)
-        for record in model.objects.published().iterator(chunk_size=2000):
-            kind, title, text = document_fields(record)
-            documents.append(
-                SearchDocument(
-                    content_type=content_type,
-                    object_id=record.pk,
-                    kind=kind,
-                    title=title[:300],
-                    body=text,
-                    folded_title=fold(title),
-                    folded_body=fold(text),
-                    url=record.get_absolute_url(),
-                )
-            )
-        SearchDocument.objects.bulk_create(documents, batch_size=2000)
-        count += len(documents)
-    if is_postgres():
-        SearchDocument.objects.update(vector=_pg_vector())
-    from cases.cache import bump_content_version
-
-    bump_content_version()
-    return count
-
-
 # -- querying -------------------------------------------------------------------------------
 
 
 def _pg_matching_documents(terms):
     """SearchDocuments matching the terms on PostgreSQL, annotated with `rank` (higher is better)."""
-    from cases.models import SearchDocument
-
     query = _pg_query(terms)
     return SearchDocument.objects.filter(vector=query).annotate(rank=SearchRank(F("vector"), query))
 
@@ -312,11 +167,6 @@ def id_in(field, ids):
     return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])})
 
 
-def search_case_studies(queryset, query):
-    """Case studies matching the query, best first."""
-    return CaseStudySearch(query).rank(queryset)
-
-
 class IdsExpression(Func):
     """An expression over an id column and a list of ids, written as SQL directly."""
 
@@ -370,8 +220,6 @@ class Hit:
 
 def search_all(query, per_kind=10):
     """Hits grouped by kind: {kind label: (total, [Hit, ...])}, best first within each kind."""
-    from cases.models import SearchDocument
-
     terms = parse_query(query)
     if not terms:
         return {}
@@ -425,11 +273,6 @@ def _fts5_best_documents(match, per_kind):
             totals[kind] = total
             best.append((document_id, score))
     return best, totals
-
-
-def highlight(text, terms):
-    """Escape text and wrap the matched words in <mark>."""
-    return mark_safe(_highlight_span(text, terms, 0, len(text)))
 
 
 def _match_spans(folded, terms):

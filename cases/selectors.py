@@ -5,6 +5,7 @@ queries, from published records only (a published page links only to published n
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -26,6 +27,7 @@ from cases.models import (
     StrengthFigure,
     TimelineEvent,
 )
+from cases.search_index import plain_text
 
 
 def citations_by_object(objects):
@@ -105,7 +107,7 @@ def case_study_page(case):
         if instrument.source.is_published:
             references.sources_by_key.setdefault(instrument.source.key, instrument.source)
 
-    summary = references.render(case.summary)
+    summary = references.render(case.rendered.get("summary"))
     whole_record = references.cite_all(_citations_for(grouped, case))
     facts = {name: references.cite_all(_citations_for(grouped, case, name)) for name in CaseStudy.CITABLE_FACTS}
     authorised = [f for f in case.strength_figures.all() if f.kind == StrengthFigure.Kind.AUTHORISED]
@@ -116,12 +118,12 @@ def case_study_page(case):
         for instrument in case.instruments.all()
         if instrument.role == LegalInstrument.Role.ESTABLISHING
     ]
-    body = references.render(case.body)
+    body = references.render(case.rendered.get("body"))
     for challenge in challenges:
-        challenge.description_html = references.render(challenge.description)
+        challenge.description_html = references.render(challenge.rendered.get("description"))
         challenge.markers = references.cite_all(_citations_for(grouped, challenge))
     for event in events:
-        event.description_html = references.render(event.description)
+        event.description_html = references.render(event.rendered.get("description"))
         event.markers = references.cite_all(_citations_for(grouped, event))
     strength = [
         {"figure": figure, "marker": references.cite(figure.source.key, figure.locator)}
@@ -133,7 +135,7 @@ def case_study_page(case):
     ]
     for contribution in contributions:
         contribution.markers = references.cite_all(_citations_for(grouped, contribution))
-    lessons = references.render(case.lessons)
+    lessons = references.render(case.rendered.get("lessons"))
     return {
         "summary": summary,
         "facts": facts,
@@ -158,9 +160,9 @@ def record_page(record):
     references = References(published_sources(cited_keys(record.summary, record.body)))
     for citation in _citations_for(grouped, record):
         references.sources_by_key.setdefault(citation.source.key, citation.source)
-    summary = references.render(record.summary)
+    summary = references.render(record.rendered.get("summary"))
     markers = references.cite_all(_citations_for(grouped, record))
-    body = references.render(record.body)
+    body = references.render(record.rendered.get("body"))
     return {"summary": summary, "markers": markers, "body": body, "references": references}
 
 
@@ -320,10 +322,6 @@ def comparison(slugs):
 
 def case_study_structured_data(case):
     """schema.org description of a case-study page, for search engines (JSON-LD)."""
-    from django.conf import settings
-
-    from cases.search import plain_text
-
     url = settings.SITE_URL + case.get_absolute_url()
     return {
         "@context": "https://schema.org",

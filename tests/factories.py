@@ -112,7 +112,6 @@ def add_strength(case, number, source, kind="authorised", date=datetime.date(200
     figure = StrengthFigure.objects.create(
         case_study=case, number=number, source=source, kind=kind, date=date, **fields
     )
-    case.refresh_peak_strength()
     return figure
 
 

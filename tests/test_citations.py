@@ -1,7 +1,10 @@
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
-from cases.citations import References, parse_citations, render_markdown, validate_citations
+from cases.citations import References, parse_citations, render_markdown
+from cases.models import validate_citations
 from tests.factories import make_source
 
 pytestmark = pytest.mark.django_db
@@ -9,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def render(text, *sources):
     references = References({source.key: source for source in sources})
-    return render_markdown(text, references), references
+    return references.render(render_markdown(text)), references
 
 
 def test_parse_finds_keys_and_locators_in_order():
@@ -51,8 +54,8 @@ def test_footnotes_number_in_order_of_first_use_and_repeat_their_number():
 def test_one_references_list_spans_several_texts():
     source = make_source(key="shared")
     references = References({"shared": source})
-    references.render("Summary [[cite:shared]].")
-    references.render("Body [[cite:shared|para. 2]].")
+    references.render(render_markdown("Summary [[cite:shared]]."))
+    references.render(render_markdown("Body [[cite:shared|para. 2]]."))
     assert len(references) == 1 and len(references.entries[0].backlinks) == 2
 
 
@@ -91,3 +94,35 @@ def test_rendering_is_sanitised(payload):
     assert "data:text" not in html
     assert "<iframe" not in html
     assert "<svg" not in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[report](https://example.org/x[[cite:s]])",
+        '[report](https://example.org/x "a title [[cite:s|p. 2]]")',
+        "![chart](https://example.org/c.png[[cite:s]])",
+        "<https://example.org/[[cite:s]]>",
+        "[report][r]\n\n[r]: https://example.org/[[cite:s]]",
+    ],
+)
+def test_no_citation_marker_lands_inside_an_attribute(text):
+    rendered, _ = render(text, make_source(key="s"))
+    html = str(rendered)
+    for attribute in re.findall(r'="([^"]*)"', html):
+        assert "<" not in attribute and ">" not in attribute
+    for address in re.findall(r'(?:href|src|title)="([^"#][^"]*)"', html):
+        assert "cite" not in address and "ref-" not in address
+    for link in re.findall(r"<a [^>]*>", html):
+        assert 'rel="noopener noreferrer nofollow"' in link
+
+
+def test_a_citation_beside_a_link_still_numbers():
+    rendered, references = render("[report](https://example.org/x) [[cite:s|p. 2]]", make_source(key="s"))
+    assert '<a href="https://example.org/x" rel="noopener noreferrer nofollow">report</a>' in str(rendered)
+    assert 'href="#ref-1"' in str(rendered) and len(references) == 1
+
+
+def test_typed_stand_in_characters_are_not_citations():
+    rendered, references = render("Text \ue0000\ue001 and more.", make_source(key="s"))
+    assert "ref-" not in str(rendered) and len(references) == 0

@@ -1,12 +1,14 @@
 from django.core.management.base import BaseCommand
 
-from cases import facet_index, search
+from cases import derived
 
 
 class Command(BaseCommand):
-    help = "Rebuild the full-text search index and the facet index from the published records (after bulk imports)."
+    help = (
+        "Derive again everything derived from the records (rendered text, search index, facet index, "
+        "peak strengths), after bulk imports that bypass the models."
+    )
 
     def handle(self, *args, **options):
-        count = search.rebuild()
-        facet_index.rebuild()
-        self.stdout.write(self.style.SUCCESS(f"Indexed {count} published records."))
+        count = derived.rebuild_all()
+        self.stdout.write(self.style.SUCCESS(f"Rendered every text again and indexed {count} published records."))

@@ -18,7 +18,7 @@ from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
-from cases import facet_index, search
+from cases import derived
 from cases.management.commands.backup_casebook import FORMAT, FORMAT_VERSION, backup_models
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -172,9 +172,8 @@ class Command(BaseCommand):
                 records = document["objects"]
                 renumbered = renumber_content_types(records, local_content_type_ids(document["content_types"]))
                 counts = load_records(records)
-                # Restored records were saved raw, without indexing themselves.
-                indexed = search.rebuild()
-                facet_index.rebuild()
+                # Restored records were saved raw: their indexes are derived once, for all of them.
+                indexed = derived.rebuild_all(render=False)
         except (DeserializationError, DatabaseError, ValueError, KeyError, TypeError) as error:
             raise CommandError(f"{path} could not be restored, so nothing was restored: {error}") from None
 

@@ -1,0 +1,174 @@
+"""
+Everything the casebook derives from what editors write, and the one place it is kept in step.
+
+Editors write records; readers are shown data derived from them. For every save or delete,
+this module's signal handlers, connected in `connect()` (called once by CasesConfig.ready),
+keep four kinds of derived data in step:
+
+1. rendered text: each Markdown field as sanitised HTML (cases/citations.py), stored on the
+   record itself before it is written, so no public request ever runs the Markdown parser;
+2. search documents (cases/search_index.py): one per published record, none for any other;
+3. facet rows (cases/facet_index.py): the options a published case study carries, which the
+   list counts; rewritten when the case study or any of its links change;
+4. the peak authorised strength of a case study, the list's sort key, from its figures;
+
+and, last, the content version (cases/cache.py): any change moves it on once the transaction
+commits, so no cached page outlives what it shows.
+
+Writes that send no signals (bulk_create, queryset update(), a restore's raw loading) are
+followed by `rebuild_all()`.
+"""
+
+from django.apps import apps
+from django.db.models import Max, OuterRef, Subquery
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+from cases import facet_index, search_index
+from cases.cache import bump_content_version
+from cases.citations import render_markdown
+from cases.models import (
+    CaseChallenge,
+    CaseOrganization,
+    CaseStudy,
+    Challenge,
+    Country,
+    Objective,
+    Organization,
+    Source,
+    StrengthFigure,
+    TimelineEvent,
+)
+
+SEARCHABLE = (CaseStudy, Organization, Challenge, Source)
+WITH_MARKDOWN = (CaseStudy, Organization, Challenge, CaseChallenge, TimelineEvent)
+# Derived tables themselves: writing them is not a change of content.
+UNTRACKED = {"contentversion", "searchdocument", "casestudyfacet"}
+
+
+# -- 1. rendered text --------------------------------------------------------------------
+
+
+def rendering_of(record):
+    """The stored HTML of each of the record's Markdown fields."""
+    return {name: render_markdown(getattr(record, name)) for name in record.markdown_fields}
+
+
+def render_text(sender, instance, **kwargs):
+    # Also for raw saves (a restore, a reverted version): the text is what is being written.
+    instance.rendered = rendering_of(instance)
+
+
+# -- 2 and 3. search documents and facet rows ----------------------------------------------
+
+
+def index_record(sender, instance, raw=False, **kwargs):
+    if raw:
+        return  # loaded as it was (a restore): rebuild_all() follows the whole load
+    search_index.index(instance)
+    if sender is CaseStudy:
+        facet_index.index(instance.pk)
+        # Also here, for a restored version whose figures were written raw.
+        refresh_peak_strength(instance.pk)
+
+
+def unindex_record(sender, instance, **kwargs):
+    search_index.unindex(instance)
+
+
+def index_linked_case_study(sender, instance, origin=None, raw=False, **kwargs):
+    """A role or a challenge met, saved or deleted: its case study's facet rows change."""
+    if raw:
+        return
+    # Deleted because its case study is being deleted: the case study's rows go with it (a
+    # cascade), and writing them again would leave rows pointing at a deleted case study.
+    if isinstance(origin, CaseStudy) or getattr(origin, "model", None) is CaseStudy:
+        return
+    facet_index.index(instance.case_study_id)
+
+
+def index_m2m_change(sender, instance, action, reverse, pk_set, **kwargs):
+    """Host countries or objectives added, removed or cleared, from either side."""
+    if action == "pre_clear" and reverse:
+        # Cleared from the other side (a country's case studies): remember whose rows change.
+        link = next(field.name for field in sender._meta.fields if field.related_model is type(instance))
+        cleared = sender.objects.filter(**{link: instance})
+        instance._facet_cases_cleared = list(cleared.values_list("casestudy_id", flat=True))
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        facet_index.index(instance.pk)
+        return
+    for case_study_id in pk_set if pk_set is not None else getattr(instance, "_facet_cases_cleared", []):
+        facet_index.index(case_study_id)
+
+
+def unindex_option(sender, instance, **kwargs):
+    """A deleted country or objective takes its links with it, without a signal per link."""
+    facet_index.unindex_option("country" if sender is Country else "objective", instance.pk)
+
+
+# -- 4. peak authorised strength -------------------------------------------------------------
+
+
+def peak_authorised_strength():
+    """The highest authorised figure of the case study in the outer query (None without one)."""
+    authorised = StrengthFigure.objects.filter(case_study=OuterRef("pk"), kind=StrengthFigure.Kind.AUTHORISED)
+    return Subquery(authorised.values("case_study").annotate(peak=Max("number")).values("peak"))
+
+
+def refresh_peak_strength(case_study_id):
+    CaseStudy.objects.filter(pk=case_study_id).update(peak_authorised_strength=peak_authorised_strength())
+
+
+def strength_changed(sender, instance, origin=None, raw=False, **kwargs):
+    if raw or isinstance(origin, CaseStudy):
+        return
+    refresh_peak_strength(instance.case_study_id)
+
+
+# -- all at once -----------------------------------------------------------------------------
+
+
+def rebuild_all(*, render=True):
+    """
+    Derive everything again from the records, after writes that send no signals; `render=False`
+    when those writes stored their rendered text themselves. Returns the number of search documents.
+    """
+    if render:
+        for model in WITH_MARKDOWN:
+            for record in model.objects.iterator(chunk_size=2000):
+                model.objects.filter(pk=record.pk).update(rendered=rendering_of(record))
+    CaseStudy.objects.update(peak_authorised_strength=peak_authorised_strength())
+    count = search_index.rebuild()
+    facet_index.rebuild()
+    bump_content_version()
+    return count
+
+
+def connect():
+    for model in WITH_MARKDOWN:
+        pre_save.connect(render_text, sender=model, dispatch_uid=f"render-{model._meta.label}")
+    for model in SEARCHABLE:
+        post_save.connect(index_record, sender=model, dispatch_uid=f"index-{model._meta.label}")
+        post_delete.connect(unindex_record, sender=model, dispatch_uid=f"unindex-{model._meta.label}")
+    for model in (CaseOrganization, CaseChallenge):
+        post_save.connect(index_linked_case_study, sender=model, dispatch_uid=f"facets-save-{model._meta.label}")
+        post_delete.connect(index_linked_case_study, sender=model, dispatch_uid=f"facets-delete-{model._meta.label}")
+    for through in (CaseStudy.countries.through, CaseStudy.objectives.through):
+        m2m_changed.connect(index_m2m_change, sender=through, dispatch_uid=f"facets-m2m-{through._meta.label}")
+    for model in (Country, Objective):
+        post_delete.connect(unindex_option, sender=model, dispatch_uid=f"facets-option-{model._meta.label}")
+    post_save.connect(strength_changed, sender=StrengthFigure, dispatch_uid="peak-strength-save")
+    post_delete.connect(strength_changed, sender=StrengthFigure, dispatch_uid="peak-strength-delete")
+
+    # Last, so that it sees every change above: any change to content is a new content version.
+    for model in apps.get_app_config("cases").get_models():
+        if model._meta.model_name in UNTRACKED:
+            continue
+        label = model._meta.label
+        post_save.connect(bump_content_version, sender=model, dispatch_uid=f"version-save-{label}")
+        post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"version-delete-{label}")
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(bump_content_version, sender=through, dispatch_uid=f"version-m2m-{through._meta.label}")
