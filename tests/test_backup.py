@@ -244,8 +244,179 @@ def test_a_missing_or_damaged_backup_is_refused_and_restores_nothing(tmp_path, e
         damaged.write_bytes(damage(good))
     with pytest.raises(CommandError, match=message):
         call_command("restore_casebook", str(damaged))
-    assert not Source.objects.exists() and not CaseStudy.objects.exists()
-    assert not User.objects.exists() and not Revision.objects.exists()
+    assert_nothing_restored()
+
+
+def assert_nothing_restored():
+    assert not Source.objects.exists() and not CaseStudy.objects.exists() and not Citation.objects.exists()
+    assert not User.objects.exists() and not Revision.objects.exists() and not Version.objects.exists()
+
+
+def test_a_good_backup_restores_and_its_history_can_be_read(tmp_path, editor, client):
+    source = make_source("unsc-res-1270-1999")
+    with reversion.create_revision():
+        reversion.set_user(editor)
+        case = make_case("sierra-leone-unamsil", summary="Deployed in 1999.[[cite:unsc-res-1270-1999|para. 9]]")
+        cite(case, source, field="start_date")
+    backup = back_up(tmp_path / "casebook.json.gz")
+    original = records(dump_this_database())
+    empty_the_database()
+
+    output = StringIO()
+    call_command("restore_casebook", str(backup), stdout=output)
+
+    assert records(dump_this_database()) == original
+    rebuilt = sum(1 for model, _, _ in original if model in DERIVED)
+    assert f"Restored {len(original) - rebuilt} records" in output.getvalue()
+    assert client.get(f"/cases/{case.slug}/history/").status_code == 200
+
+
+def damaged_backup(tmp_path, damage):
+    """A real backup of this database, its list of records edited by `damage`; the database emptied."""
+    document = json.loads(back_up(tmp_path / "casebook.json").read_text())
+    damage(document["objects"])
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text(json.dumps(document))
+    empty_the_database()
+    return damaged
+
+
+def record_of(objects, obj):
+    """The backup's record of `obj`."""
+    return next(record for record in objects if record["model"] == obj._meta.label_lower and record["pk"] == obj.pk)
+
+
+def version_of(objects, obj):
+    """The backup's record of the one version of `obj`."""
+    [version] = [
+        record
+        for record in objects
+        if record["model"] == "reversion.version"
+        and record["fields"]["content_type"] == [obj._meta.app_label, obj._meta.model_name]
+        and record["fields"]["object_id"] == str(obj.pk)
+    ]
+    return version
+
+
+def refusal(backup):
+    """The message the restore refuses `backup` with, having written nothing."""
+    with pytest.raises(CommandError) as refused:
+        call_command("restore_casebook", str(backup), stdout=StringIO())
+    assert_nothing_restored()
+    message = str(refused.value)
+    assert "could not be restored, so nothing was restored" in message
+    return message
+
+
+def with_fields(**fields):
+    def edit(data):
+        data[0]["fields"].update(fields)
+        return json.dumps(data)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda data: "{not json", "its data cannot be read: Expecting property name"),
+        (lambda data: "", "serialized_data: This field cannot be blank."),
+        (lambda data: "[]", "its data must be one cases.casestudy, the record it is a version of"),
+        (with_fields(start_date="not a date"), "its data cannot be read: “not a date” value has an invalid date"),
+        (lambda data: json.dumps([{**data[0], "model": "cases.nosuchmodel"}]), "its data must be one cases.casestudy"),
+        (lambda data: json.dumps([{**data[0], "model": "cases.source"}]), "its data must be one cases.casestudy"),
+    ],
+    ids=["not-json", "empty", "no-record", "bad-date", "unknown-model", "another-model"],
+)
+def test_a_version_whose_data_cannot_be_read_is_refused_naming_it(tmp_path, editor, edit, problem):
+    case, _ = small_casebook_with_history(editor)
+    version = Version.objects.get_for_object(case).get()
+
+    def damage(objects):
+        fields = version_of(objects, case)["fields"]
+        fields["serialized_data"] = edit(json.loads(fields["serialized_data"]))
+
+    message = refusal(damaged_backup(tmp_path, damage))
+    assert f"reversion.version #{version.pk}: {problem}" in message
+
+
+def test_version_data_with_a_field_the_model_no_longer_has_is_restored(tmp_path, editor):
+    """History reads such data, ignoring the field; so does the restore."""
+    case, _ = small_casebook_with_history(editor)
+
+    def damage(objects):
+        fields = version_of(objects, case)["fields"]
+        fields["serialized_data"] = with_fields(removed_field=1, title="Old title")(
+            json.loads(fields["serialized_data"])
+        )
+
+    call_command("restore_casebook", str(damaged_backup(tmp_path, damage)), stdout=StringIO())
+    assert Version.objects.get_for_object(case).get().field_dict["title"] == "Old title"
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"title": ""}, "title: This field cannot be blank."),
+        ({"title": "x" * 201}, "title: Ensure this value has at most 200 characters (it has 201)."),
+        ({"mandate_type": "invasion"}, "mandate_type: Value 'invasion' is not a valid choice."),
+        ({"status": "lost"}, "Constraint “casestudy_status_valid” is violated."),  # Not editable: no choice check.
+        ({"summary": "See [[cite:Not A Key]]."}, "summary: “[[cite:Not A Key]]” has no valid source key"),
+        ({"end_date": "1990-01-01"}, "The end date cannot be before the start date."),
+        ({"start_date": "not a date"}, "“not a date” value has an invalid date format"),
+        ({"no_such_field": 1}, "CaseStudy has no field named 'no_such_field'"),
+    ],
+    ids=[
+        "no-title",
+        "long-title",
+        "bad-choice",
+        "bad-status",
+        "bad-citation",
+        "ends-before-start",
+        "bad-date",
+        "unknown-field",
+    ],
+)
+def test_a_record_that_fails_the_models_validation_is_refused_naming_it(tmp_path, editor, fields, problem):
+    case, _ = small_casebook_with_history(editor)
+    message = refusal(damaged_backup(tmp_path, lambda objects: record_of(objects, case)["fields"].update(fields)))
+    assert f"cases.casestudy #{case.pk}: {problem}" in message
+
+
+def test_a_duplicated_record_id_is_refused_naming_the_record(tmp_path, editor):
+    _, citation = small_casebook_with_history(editor)
+    source = citation.source
+
+    def damage(objects):
+        copy = json.loads(json.dumps(record_of(objects, source)))
+        copy["fields"]["key"] = "a-second-source"
+        objects.append(copy)
+
+    message = refusal(damaged_backup(tmp_path, damage))
+    assert f"cases.source #{source.pk}: another cases.source in the backup has the same id" in message
+
+
+def test_a_duplicated_unique_value_is_refused_naming_both_records(tmp_path, editor):
+    case, _ = small_casebook_with_history(editor)
+
+    def damage(objects):
+        copy = json.loads(json.dumps(record_of(objects, case)))
+        copy["pk"] = case.pk + 100
+        objects.append(copy)
+
+    message = refusal(damaged_backup(tmp_path, damage))
+    assert f"cases.casestudy #{case.pk + 100}: it has the same slug as cases.casestudy #{case.pk}" in message
+
+
+def test_the_refusal_lists_the_first_problems_and_counts_the_others(tmp_path, editor):
+    case, _ = small_casebook_with_history(editor)
+
+    def damage(objects):
+        objects.extend({**record_of(objects, case), "pk": case.pk + n} for n in range(1, 16))
+
+    message = refusal(damaged_backup(tmp_path, damage))
+    assert message.count(f"it has the same slug as cases.casestudy #{case.pk}") == 10
+    assert message.endswith("and 5 more problems.")
 
 
 def test_a_backup_that_cannot_be_written_fails_with_a_clear_message(tmp_path, editor):

@@ -1,7 +1,8 @@
 """
 Loads a backup written by `backup_casebook` into an empty, migrated database, in one
-transaction: either everything is restored or nothing is. The search index is rebuilt from the
-restored records.
+transaction: either everything is restored or nothing is. Every record is checked before any is
+written, and a damaged backup is refused, naming the records at fault. The search index is
+rebuilt from the restored records.
 """
 
 import gzip
@@ -13,15 +14,21 @@ from pathlib import Path
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from reversion.models import Version
 
 from cases import derived
 from cases.management.commands.backup_casebook import FORMAT, FORMAT_VERSION, backup_models
 
 GZIP_MAGIC = b"\x1f\x8b"
+# How many of a damaged backup's problems the refusal lists.
+PROBLEMS_SHOWN = 10
+# What deserializers raise for data they cannot read.
+UNREADABLE = (DeserializationError, FieldDoesNotExist, KeyError, TypeError, ValueError)
 
 
 def read_backup(path):
@@ -59,6 +66,125 @@ def read_backup(path):
         ):
             raise CommandError(f"{path} is damaged: it holds a record that is not part of a casebook: {record!r:.200}")
     return document
+
+
+def record_label(record):
+    """How a refusal names a record: "cases.casestudy #12"; groups, written by name, by their name."""
+    if "pk" in record:
+        return f"{record['model'].lower()} #{record['pk']}"
+    return f"{record['model'].lower()} {record['fields'].get('name')!r}"
+
+
+def reason(error):
+    """What a deserializer's error says; Django wraps the error of a value it could not read."""
+    wrapped = error.__cause__ or error.__context__
+    if isinstance(wrapped, ValidationError):
+        return " ".join(wrapped.messages)
+    return str(error) or str(wrapped)
+
+
+class BackupChecker:
+    """
+    Checks every record of a backup before a restore writes any. Loading saves records raw, so
+    without these checks a damaged backup restores silently: a case study without a title, a
+    record whose id repeats (the second overwrites the first), a version whose data history
+    cannot read (its page then fails).
+
+    Each record passes its model's own validation, less what needs rows not yet written: the
+    records it refers to (the load checks every reference once all are written) and uniqueness
+    against the database, which is empty; ids and unique values must instead not repeat within
+    the backup. A version's data must be readable as a record of the version's model.
+    """
+
+    def __init__(self):
+        self.problems = []
+        self.unique_values = {}  # (model, fields) -> {values: label of the first record with them}
+
+    def check(self, records):
+        """The problems found, e.g. "cases.casestudy #12: title: This field cannot be blank."."""
+        for record in records:
+            self.check_record(record)
+        return self.problems
+
+    def report(self, record, problem):
+        self.problems.append(f"{record_label(record)}: {problem}")
+
+    def check_record(self, record):
+        try:
+            # References to records not yet written (accounts, by name) are left unresolved.
+            [deserialized] = serializers.deserialize("python", [record], handle_forward_references=True)
+        except UNREADABLE as error:
+            self.report(record, reason(error))
+            return
+        obj = deserialized.object
+        failed = self.check_fields(record, obj)
+        self.check_unique(record, obj, exclude=failed)
+        if isinstance(obj, Version) and not failed:
+            self.check_version_data(record, obj)
+
+    def check_fields(self, record, obj):
+        """Run the model's validation, less its lookups of other rows; return the names of the fields failing it."""
+        relations = {field.name for field in obj._meta.concrete_fields if field.is_relation}
+        try:
+            obj.full_clean(exclude=relations, validate_unique=False)
+            return set()
+        except ValidationError as error:
+            errors = {}
+            for name, items in error.error_dict.items():
+                # validate_citations looks cited keys up among the sources, which are not written yet.
+                messages = " ".join(m for item in items if item.code != "unknown_source" for m in item.messages)
+                if messages:
+                    errors[name] = messages if name == NON_FIELD_ERRORS else f"{name}: {messages}"
+        if errors:
+            self.report(record, "; ".join(errors.values()))
+        return set(errors)
+
+    def check_unique(self, record, obj, exclude):
+        """The database is empty, so ids and unique values can only clash within the backup."""
+        unique_checks, _ = obj._get_unique_checks(exclude=exclude, include_meta_constraints=True)
+        for model, names in unique_checks:
+            values = tuple(getattr(obj, model._meta.get_field(name).attname) for name in names)
+            if None in values:
+                continue  # Unset, or a reference to a record not yet written.
+            seen = self.unique_values.setdefault((model, names), {})
+            if values not in seen:
+                seen[values] = record_label(record)
+            elif names == (model._meta.pk.name,):
+                self.report(record, f"another {model._meta.label_lower} in the backup has the same id")
+            else:
+                self.report(record, f"it has the same {', '.join(names)} as {seen[values]}")
+
+    def check_version_data(self, record, version):
+        """History reads a version's data with the serializer its format names, as one record of its model."""
+        model = (
+            ContentType.objects.get_for_id(version.content_type_id).model_class() if version.content_type_id else None
+        )
+        if model is None:
+            content_type = record["fields"].get("content_type")
+            self.report(record, f"it is a version of {content_type!r}, which is not a model of this casebook")
+            return
+        if version.format not in serializers.get_public_serializer_formats():
+            self.report(record, f"its data is in an unknown format, {version.format!r}")
+            return
+        try:
+            objects = list(
+                serializers.deserialize(
+                    version.format, version.serialized_data, ignorenonexistent=True, handle_forward_references=True
+                )
+            )
+        except UNREADABLE as error:
+            self.report(record, f"its data cannot be read: {reason(error)}")
+            return
+        if len(objects) != 1 or objects[0].object._meta.concrete_model is not model._meta.concrete_model:
+            self.report(record, f"its data must be one {model._meta.label_lower}, the record it is a version of")
+
+
+def refusal(path, problems):
+    """The message refusing a damaged backup: its first problems, and how many more it has."""
+    shown = "\n  ".join(problems[:PROBLEMS_SHOWN])
+    more = len(problems) - PROBLEMS_SHOWN
+    message = f"{path} could not be restored, so nothing was restored: it has damaged records:\n  {shown}"
+    return message + (f"\n  and {more} more problems." if more > 0 else "")
 
 
 def records_in_the_way():
@@ -170,6 +296,9 @@ class Command(BaseCommand):
                         "Restore into a new database after `manage.py migrate`; nothing was restored."
                     )
                 records = document["objects"]
+                problems = BackupChecker().check(records)
+                if problems:
+                    raise CommandError(refusal(path, problems))
                 renumbered = renumber_content_types(records, local_content_type_ids(document["content_types"]))
                 counts = load_records(records)
                 # Restored records were saved raw: their indexes are derived once, for all of them.
