@@ -287,10 +287,19 @@ def test_an_editor_cannot_publish_from_the_change_form(client, editor, case_in_r
     response = client.post(url, {**data, "_transition": Status.PUBLISHED}, follow=True)
     assert response.status_code == 200
     case_in_review.refresh_from_db()
-    # The edit is kept; the publication is refused with a reason.
+    # The edit is kept; the publication is refused with a reason, and nothing claims success.
     assert case_in_review.title == "Liberia (UNMIL), edited"
     assert case_in_review.status == Status.REVIEW
-    assert "Only reviewers may publish case studies." in messages_of(response)
+    shown = messages_of(response)
+    assert shown == [
+        "Only reviewers may publish case studies. Your other changes to “Liberia (UNMIL), edited” were saved; "
+        "it is still in review."
+    ]
+    page = response.content.decode()
+    assert "Only reviewers may publish case studies." in page
+    assert "successfully" not in page
+    # The editor stays on the record's form.
+    assert response.redirect_chain[-1][0] == url
 
 
 def test_a_reviewer_publishes_with_the_action_and_from_the_change_form(client, reviewer, case_in_review):
