@@ -53,9 +53,10 @@ browser:
 			|| echo "Could not install chromium: browser tests will skip."; \
 		else echo "chromium is not installed and cannot be installed here: browser tests will skip."; fi; }
 
+# Checks need no configuration: a throwaway key for these commands only.
 check: install-dev
-	$(BIN)/python manage.py check
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_THROWAWAY_SECRET_KEY=true $(BIN)/python manage.py check
+	DJANGO_THROWAWAY_SECRET_KEY=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 lint: install-dev
 	$(BIN)/ruff check .

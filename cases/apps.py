@@ -7,7 +7,7 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cases import cache, facet_index, search
+        from cases import cache, checks, facet_index, search  # noqa: F401 (checks registers)
 
         cache.connect_invalidation()
         search.connect_unindexing()

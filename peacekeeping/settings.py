@@ -48,8 +48,11 @@ def env_list(name, default):
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
-# Set by the WSGI and ASGI entry points and by `manage.py runserver`: the processes that serve.
+# Set by the WSGI and ASGI entry points: the processes that serve.
 SERVING = os.environ.get("DJANGO_SERVING") == "1"
+# Set for commands that must run without configuration and sign nothing that outlives them
+# (`make check`): a random key for this process only. `check --deploy` refuses it.
+THROWAWAY_SECRET_KEY = env_bool("DJANGO_THROWAWAY_SECRET_KEY", False)
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-used-in-production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -58,10 +61,10 @@ if not SECRET_KEY:
         SECRET_KEY = _DEV_SECRET_KEY
     elif SERVING:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (use a long random string).")
-    else:
-        # A management command that serves nothing (migrate, makemigrations, load_content...):
-        # a throwaway key, since nothing it might sign outlives the command.
+    elif THROWAWAY_SECRET_KEY:
         SECRET_KEY = secrets.token_urlsafe(50)
+    # Otherwise it stays empty, and the system checks stop every command with an error
+    # (cases/checks.py).
 elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET_KEY):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of 50 characters or more.")
 

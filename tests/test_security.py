@@ -78,13 +78,40 @@ def test_production_refuses_to_start_without_a_real_secret_key(key, message):
     assert "ImproperlyConfigured" in result.stderr
 
 
-def test_commands_that_serve_nothing_run_without_a_key_but_runserver_does_not():
-    result = manage("makemigrations", "--check", "--dry-run", env=production_env())
+def test_deploy_check_reports_a_missing_secret_key_as_an_error():
+    result = manage("check", "--deploy", env=production_env())
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "ERRORS:" in output
+    assert "DJANGO_SECRET_KEY is not set" in output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["check"], ["makemigrations", "--check", "--dry-run"], ["runserver", "--noreload", "127.0.0.1:0"]],
+)
+def test_commands_refuse_to_run_without_a_key_when_debug_is_off(command, tmp_path):
+    env = production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    result = manage(*command, env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_a_throwaway_key_is_given_only_on_request_and_never_passes_the_deploy_check(tmp_path):
+    env = production_env(DJANGO_THROWAWAY_SECRET_KEY="true", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    result = manage("makemigrations", "--check", "--dry-run", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
-    result = manage("runserver", "--noreload", "127.0.0.1:0", env=production_env())
-    assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+    result = manage("check", "--deploy", env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "throwaway" in output and "DJANGO_SECRET_KEY" in output
+
+
+def test_development_settings_run_commands_with_their_own_key(tmp_path):
+    env = production_env(DJANGO_DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    result = manage("check", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 # -- response headers --------------------------------------------------------------------
