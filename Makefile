@@ -46,8 +46,12 @@ dev: install
 	$(DEV) $(BIN)/python manage.py load_content
 	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## Run the tests: SQLite, then PostgreSQL where one answers at 127.0.0.1:5432
+## Run the tests: SQLite, then PostgreSQL where one answers at 127.0.0.1:5432 (required when CI=true)
 test: install-dev browser
+	@# In CI the PostgreSQL run is required: fail at once, not after the SQLite run.
+	@if [ "$$CI" = true ] && ! $(BIN)/python scripts/service_up.py postgres "$(PG_URL)"; then \
+		echo "PostgreSQL does not answer at $(PG_URL): in CI its run is required."; exit 1; \
+	fi
 	$(MAKE) --no-print-directory test-sqlite
 	@if $(BIN)/python scripts/service_up.py postgres "$(PG_URL)"; then \
 		$(MAKE) --no-print-directory test-postgres; \

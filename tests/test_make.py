@@ -1,6 +1,6 @@
 """
 The Makefile's promises: `make run` serves the casebook as the product (gunicorn, debug off, its
-own error pages, citations at the address it serves).
+own error pages, citations at the address it serves), and in CI the PostgreSQL pass is required.
 """
 
 import os
@@ -122,3 +122,19 @@ def test_the_local_secret_key_file_is_ignored_by_git():
         ["git", "check-ignore", "--quiet", "--no-index", ".secret-key"], cwd=ROOT, capture_output=True
     )
     assert result.returncode == 0
+
+
+def test_in_ci_make_test_fails_when_postgresql_does_not_answer(tmp_path):
+    closed = f"postgres://postgres@127.0.0.1:{free_port()}/casebook"
+    result = subprocess.run(
+        make("test", f"PG_URL={closed}", tmp_path=tmp_path),
+        cwd=ROOT,
+        # Were the check missing, the passes would only collect the tests, not run them (again).
+        env=clean_env(CI="true", PYTEST_ADDOPTS="--collect-only -q"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert f"PostgreSQL does not answer at {closed}" in result.stdout + result.stderr
+    assert "required" in result.stdout + result.stderr
