@@ -7,8 +7,14 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/casebook
 WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run`'s secret key, generated once (git-ignored).
+SECRET_KEY_FILE ?= .secret-key
+# `make run` serves plain HTTP on this machine, debug off: no HTTPS redirect, secure-only cookies or HSTS.
+LOCAL := DJANGO_DEBUG=false DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" SITE_URL=http://$(HOST):$(PORT) \
+	DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false DJANGO_HSTS_SECONDS=0
+GUNICORN = $(BIN)/gunicorn peacekeeping.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2}
 
-.PHONY: run test test-sqlite test-postgres browser install install-dev lint format check serve bench loadtest screenshots clean
+.PHONY: run dev test test-sqlite test-postgres browser install install-dev lint format check serve bench loadtest screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,14 +29,29 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
-## Start the site with its content on SQLite at http://127.0.0.1:8000
-run: install
+$(SECRET_KEY_FILE):
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+## Start the site with its content on SQLite at http://127.0.0.1:8000, as it is served: gunicorn, debug off
+run: install $(SECRET_KEY_FILE)
+	$(LOCAL) $(BIN)/python manage.py migrate --noinput
+	$(LOCAL) $(BIN)/python manage.py load_content
+	$(LOCAL) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "First editor account: DJANGO_DEBUG=true $(BIN)/python manage.py create_account NAME --role editor (or --role reviewer), then sign in at http://$(HOST):$(PORT)/admin/"
+	$(LOCAL) exec $(GUNICORN)
+
+## Development server with debug on and reloading, at http://127.0.0.1:8000
+dev: install
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py load_content
 	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## Run the tests: SQLite, then PostgreSQL where one answers at 127.0.0.1:5432
+## Run the tests: SQLite, then PostgreSQL where one answers at 127.0.0.1:5432 (required when CI=true)
 test: install-dev browser
+	@# In CI the PostgreSQL run is required: fail at once, not after the SQLite run.
+	@if [ "$$CI" = true ] && ! $(BIN)/python scripts/service_up.py postgres "$(PG_URL)"; then \
+		echo "PostgreSQL does not answer at $(PG_URL): in CI its run is required."; exit 1; \
+	fi
 	$(MAKE) --no-print-directory test-sqlite
 	@if $(BIN)/python scripts/service_up.py postgres "$(PG_URL)"; then \
 		$(MAKE) --no-print-directory test-postgres; \
@@ -53,9 +74,10 @@ browser:
 			|| echo "Could not install chromium: browser tests will skip."; \
 		else echo "chromium is not installed and cannot be installed here: browser tests will skip."; fi; }
 
+# Checks need no configuration: a throwaway key for these commands only.
 check: install-dev
-	$(BIN)/python manage.py check
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_THROWAWAY_SECRET_KEY=true $(BIN)/python manage.py check
+	DJANGO_THROWAWAY_SECRET_KEY=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -69,7 +91,7 @@ format: install-dev
 serve: install
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/gunicorn peacekeeping.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+	$(GUNICORN) --access-logfile -
 
 ## Benchmark: latency and throughput at several casebook sizes (bench/README.md)
 SIZES ?= 1000 10000

@@ -7,9 +7,6 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peacekeeping.settings")
-    if sys.argv[1:2] == ["runserver"]:
-        # Serving readers: production settings insist on a real secret key.
-        os.environ["DJANGO_SERVING"] = "1"
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -192,16 +192,31 @@ class PublishableAdmin(VersionAdmin):
         super().save_model(request, obj, form, change)
         target = request.POST.get("_transition")
         if target:
-            self._transition(request, obj, target)
+            request.transition_refused = not self._transition(request, obj, target, saved=True)
 
-    def _transition(self, request, obj, target):
+    def _transition(self, request, obj, target, saved=False):
         try:
             verb = obj.transition_to(target, user=request.user)
         except TransitionNotAllowed as error:
-            self.message_user(request, str(error), messages.ERROR)
+            message = str(error)
+            if saved:
+                # The form's other changes were saved: say so, in the one message shown.
+                message += f" Your other changes to “{obj}” were saved; it is still {obj.get_status_display().lower()}."
+            self.message_user(request, message, messages.ERROR)
             return False
         self.message_user(request, f"“{obj}”: {verb} done; it is now {obj.get_status_display().lower()}.")
         return True
+
+    # A refused transition is the outcome to show, not "… was changed successfully": back to the form.
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "transition_refused", False):
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "transition_refused", False):
+            return redirect(request.path)
+        return super().response_change(request, obj)
 
     def _bulk_transition(self, request, queryset, target):
         done = 0

@@ -9,6 +9,6 @@ class CasesConfig(AppConfig):
     def ready(self):
         # Derived data (rendered text, search and facet indexes, the content version) follows
         # every change of content through signals, all connected here.
-        from cases import derived
+        from cases import checks, derived  # noqa: F401 (importing checks registers them)
 
         derived.connect()

@@ -48,8 +48,11 @@ def env_list(name, default):
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
-# Set by the WSGI and ASGI entry points and by `manage.py runserver`: the processes that serve.
+# Set by the WSGI and ASGI entry points: the processes that serve.
 SERVING = os.environ.get("DJANGO_SERVING") == "1"
+# Set for commands that must run without configuration and sign nothing that outlives them
+# (`make check`): a random key for this process only. `check --deploy` refuses it.
+THROWAWAY_SECRET_KEY = env_bool("DJANGO_THROWAWAY_SECRET_KEY", False)
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-used-in-production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -58,10 +61,10 @@ if not SECRET_KEY:
         SECRET_KEY = _DEV_SECRET_KEY
     elif SERVING:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (use a long random string).")
-    else:
-        # A management command that serves nothing (migrate, makemigrations, load_content...):
-        # a throwaway key, since nothing it might sign outlives the command.
+    elif THROWAWAY_SECRET_KEY:
         SECRET_KEY = secrets.token_urlsafe(50)
+    # Otherwise it stays empty, and the system checks stop every command with an error
+    # (cases/checks.py).
 elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET_KEY):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of 50 characters or more.")
 
@@ -168,14 +171,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling: after AXES_FAILURE_LIMIT failures the username and the address are each
-# locked out for AXES_COOLOFF_TIME hours.
+# Login throttling: after AXES_FAILURE_LIMIT failures, logins are refused for AXES_COOLOFF_TIME
+# hours. By default a username is locked from the address that failed (username+ip_address), so
+# one address cannot lock out every editor; `username,ip_address` locks each alone (README).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+
+
+def axes_lockout_parameters(value):
+    """`username+ip_address` (together) or `username,ip_address` (each alone), as django-axes takes them."""
+    parameters = []
+    for group in value.split(","):
+        names = [name.strip() for name in group.split("+")]
+        if not set(names) <= {"username", "ip_address", "user_agent"}:
+            raise ImproperlyConfigured(
+                f"AXES_LOCKOUT_PARAMETERS takes username, ip_address and user_agent, "
+                f"joined by + (together) or , (each alone), not {value!r}."
+            )
+        parameters.append(names if len(names) > 1 else names[0])
+    return parameters
+
+
+AXES_LOCKOUT_PARAMETERS = axes_lockout_parameters(os.environ.get("AXES_LOCKOUT_PARAMETERS") or "username+ip_address")
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0) or None
+
+# A sign-in with no safe `next` address lands on the admin home (not Django's /accounts/profile/).
+LOGIN_REDIRECT_URL = "admin:index"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -207,8 +230,15 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+# Opt-in: they bind every host under the domain, and preloading is hard to undo.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# `check --deploy` warns when they are off; that is the documented default, not an oversight.
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, opted_in in [("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS), ("security.W021", SECURE_HSTS_PRELOAD)]
+    if not opted_in
+]
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True

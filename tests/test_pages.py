@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.conf import settings
+from django.template import loader
 from django.urls import reverse
 
 from cases.models import Status
@@ -158,3 +160,19 @@ def test_organisation_and_challenge_pages_list_their_cases_fifty_to_a_page(clien
         assert "Mission 50" in last and "Mission 49" not in last
         past_the_end = client.get(url, {"page": "9"}).content.decode()
         assert "There is no page 9; showing page 2, the last." in past_the_end and "Mission 50" in past_the_end
+
+
+def test_an_unknown_address_shows_the_casebooks_own_404_page(client):
+    assert not settings.DEBUG
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and "Browse all case studies" in html
+    assert 'class="site-header"' in html and 'class="site-footer"' in html
+
+
+def test_the_500_page_renders_with_no_request_or_database(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        html = loader.get_template("500.html").render()
+    assert "Something went wrong on our side" in html
+    assert 'class="site-header"' in html and "/static/css/site.css" in html
