@@ -5,20 +5,17 @@ Every cached page is keyed by the content version (cases.models.ContentVersion) 
 change to any record of the casebook (save, delete, a many-to-many change, a publish, a
 restore) moves the version on once its transaction commits. So a page is recomputed on the
 first request after any change, on every app server, and never served stale. Each cacheable
-response carries an ETag made from the same key, and a matching If-None-Match gets a 304.
+response carries an ETag, and a matching If-None-Match gets a 304.
 
 Signed-in staff always get fresh, uncached pages (marked private).
 """
-
-import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpResponseNotModified
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_cache_key, learn_cache_key, patch_cache_control, set_response_etag
 
 from cases.models import ContentVersion
 
@@ -73,8 +70,21 @@ def _cacheable(request):
     )
 
 
+def _key_prefix(request):
+    # Pages show today's date in citations ("accessed ..."): a new day is a new key.
+    return f"page:{version_for(request)}:{timezone.localdate():%Y%m%d}"
+
+
 class PublicPageCacheMiddleware:
-    """Serve anonymous GETs of public pages from the cache, keyed by the content version."""
+    """
+    Serve anonymous GETs of public pages from the cache, keyed by the content version.
+
+    Built on Django's own cache keys (django.utils.cache): a key is made from the absolute URL,
+    scheme and host included, and from the request headers the response varies on. So a request
+    with a crafted Host header (one ALLOWED_HOSTS accepts, such as another port) is cached apart
+    and never changes what other readers receive; absolute addresses in pages come from SITE_URL
+    anyway. ETags and 304 answers are ConditionalGetMiddleware's, which sits in front of this one.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -86,16 +96,9 @@ class PublicPageCacheMiddleware:
                 patch_cache_control(response, private=True, no_cache=True)
             return response
 
-        # Pages show today's date in citations ("accessed ..."): a new day is a new key.
-        raw = f"{version_for(request)}|{timezone.localdate()}|{request.method}|{request.get_full_path()}"
-        digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-        etag = f'"{digest}"'
-        if etag in request.headers.get("If-None-Match", ""):
-            response = HttpResponseNotModified()
-            response["ETag"] = etag
-            return response
-        key = f"page:{digest}"
-        cached = cache.get(key)
+        key_prefix = _key_prefix(request)
+        key = get_cache_key(request, key_prefix, "GET", cache=cache)
+        cached = cache.get(key) if key else None
         if cached is not None:
             cached["X-Cache"] = "hit"
             return cached
@@ -107,8 +110,10 @@ class PublicPageCacheMiddleware:
             and not response.cookies
             and "private" not in response.get("Cache-Control", "")
         ):
-            response["ETag"] = etag
             patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+            # The ETag is part of what is kept: a hit answers If-None-Match without hashing again.
+            set_response_etag(response)
+            key = learn_cache_key(request, response, settings.CACHE_SECONDS, key_prefix, cache=cache)
             cache.set(key, response, settings.CACHE_SECONDS)
             response["X-Cache"] = "miss"
         return response

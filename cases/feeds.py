@@ -1,10 +1,16 @@
-"""Atom feed of published changes, and the sitemap: both list published records only."""
+"""
+Atom feed of published changes, and the sitemap: both list published records only. Every
+address in them is absolute and starts with SITE_URL, never with the Host of the request that
+happened to fill the cache.
+"""
 
 from itertools import chain
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.syndication.views import Feed
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from cases.models import CaseStudy, Challenge, Organization, Source
@@ -17,7 +23,12 @@ class LatestChangesFeed(Feed):
     feed_type = Atom1Feed
     title = "Peacekeeping Casebook: latest changes"
     subtitle = "Case studies, organisations and challenges as they are published or updated."
-    link = "/"
+
+    def link(self):
+        return f"{settings.SITE_URL}/"
+
+    def feed_url(self):
+        return f"{settings.SITE_URL}{reverse('cases:feed')}"
 
     def items(self):
         recent = [
@@ -28,6 +39,9 @@ class LatestChangesFeed(Feed):
 
     def item_title(self, item):
         return str(item)
+
+    def item_link(self, item):
+        return settings.SITE_URL + item.get_absolute_url()
 
     def item_description(self, item):
         return plain_text(item.summary)[:500]
@@ -51,6 +65,12 @@ class PublishedSitemap(Sitemap):
 
     def lastmod(self, item):
         return item.updated_at
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
 
 
 class CaseStudySitemap(PublishedSitemap):

@@ -104,14 +104,15 @@ def test_feed_is_valid_atom_with_published_records_only(client, casebook):
     assert "DRAFTCASE" not in response.content.decode()
 
 
-def test_sitemap_lists_published_pages_with_lastmod(client, casebook):
+def test_sitemap_lists_published_pages_with_lastmod(client, casebook, settings):
     root = ET.fromstring(client.get(reverse("cases:sitemap")).content)
     urls = {url.find(f"{SITEMAP}loc").text: url.find(f"{SITEMAP}lastmod").text for url in root.findall(f"{SITEMAP}url")}
     assert any(loc.endswith("/cases/kosovo-kfor/") for loc in urls)
     assert not any("draft" in loc for loc in urls)
     assert all(datetime.date.fromisoformat(value) for value in urls.values())
     robots = client.get(reverse("cases:robots")).content.decode()
-    assert "Sitemap: http://testserver/sitemap.xml" in robots and "Disallow: /admin/" in robots
+    assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in robots and "Disallow: /admin/" in robots
+    assert all(loc.startswith(f"{settings.SITE_URL}/") for loc in urls)
 
 
 def test_compare_shows_facts_side_by_side_with_citations(client, casebook):
