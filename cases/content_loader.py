@@ -174,8 +174,13 @@ class _Loader:
             self.organizations[slug] = self.load_organization(slug, item)
         for slug, item in self.records["challenges"].items():
             self.challenges[slug] = self.load_challenge(slug, item)
+        case_studies = {slug: self.load_case_study(slug, item) for slug, item in self.records["case_study"].items()}
+        # Links between case studies, once every one of them exists.
         for slug, item in self.records["case_study"].items():
-            self.load_case_study(slug, item)
+            case = case_studies[slug]
+            self.link_predecessors(case, item, case_studies)
+            if case._load_action != "unchanged":
+                keep_version(case)
 
     # -- generic helpers -------------------------------------------------------------------
 
@@ -261,6 +266,7 @@ class _Loader:
             "identifier": item.get("identifier") or "",
             "url": item.get("url") or "",
             "accessed": _date(item.get("accessed"), where),
+            "archived_url": item.get("archived_url") or "",
             "status": self.status(item),
         }
         return self.sync(Source, {"key": key}, values, "sources", revision=True)
@@ -273,6 +279,7 @@ class _Loader:
             "kind": item.get("kind", ""),
             "founded": item.get("founded"),
             "headquarters": item.get("headquarters") or "",
+            "colour": item.get("colour") or "",
             "summary": item.get("summary", "").strip(),
             "body": (item.get("body") or "").strip(),
             "status": self.status(item),
@@ -320,6 +327,10 @@ class _Loader:
             "summary": item.get("summary", "").strip(),
             "body": (item.get("body") or "").strip(),
             "lessons": (item.get("lessons") or "").strip(),
+            "depth": item.get("depth", CaseStudy.Depth.FULL),
+            "official_names": "\n".join(item.get("official_names") or []),
+            "featured": bool(item.get("featured", False)),
+            "unverified_facts": list(item.get("unverified") or []),
             "status": self.status(item),
         }
         m2m = {
@@ -342,8 +353,18 @@ class _Loader:
             case._load_action = "updated"
         if case._load_action != "unchanged":
             case.refresh_peak_strength()
-            keep_version(case)
         return case
+
+    def link_predecessors(self, case, item, case_studies):
+        where = self.where("case_study", case.slug)
+        wanted = {self.lookup(case_studies, slug, "case study", where).pk for slug in item.get("predecessors") or []}
+        if set(case.predecessors.values_list("pk", flat=True)) == wanted:
+            return
+        case.predecessors.set(wanted)
+        if case._load_action == "unchanged":
+            self.report.unchanged["case studies"] -= 1
+            self.report.updated["case studies"] += 1
+            case._load_action = "updated"
 
     def sync_children(self, case, item, where):
         """Replace a case's inline rows when, and only when, the files describe different ones."""

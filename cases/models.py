@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -296,7 +297,15 @@ class Source(Publishable):
         max_length=100, blank=True, help_text="UN symbol, DOI or ISBN, e.g. S/RES/1270 (1999)."
     )
     url = models.URLField("URL", max_length=500, blank=True)
-    accessed = models.DateField(null=True, blank=True, help_text="When the URL was last checked.")
+    accessed = models.DateField(
+        null=True, blank=True, help_text="When someone last opened the URL and found the document there."
+    )
+    archived_url = models.URLField(
+        "archived copy",
+        max_length=500,
+        blank=True,
+        help_text="A web archive's copy, for addresses that have moved or been retired.",
+    )
 
     class Meta:
         permissions = [("publish_source", "Can publish, unpublish and archive sources")]
@@ -319,7 +328,15 @@ class Source(Publishable):
     @property
     def safe_url(self):
         """The address, only if it is a web address: a link never runs script, whatever was stored."""
-        return self.url if self.url.lower().startswith(("https://", "http://")) else ""
+        return web_address(self.url)
+
+    @property
+    def safe_archived_url(self):
+        return web_address(self.archived_url)
+
+
+def web_address(url):
+    return url if url.lower().startswith(("https://", "http://")) else ""
 
 
 class Citation(models.Model):
@@ -367,6 +384,13 @@ class Organization(Publishable):
         null=True, blank=True, validators=[MinValueValidator(1800), MaxValueValidator(2100)]
     )
     headquarters = models.CharField(max_length=200, blank=True)
+    colour = models.CharField(
+        "timeline colour",
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", "A colour as #RRGGBB, e.g. #0072B2.")],
+        help_text="The colour of the bars of the missions it leads; dark enough to read white text on.",
+    )
     summary = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
     body = models.TextField(blank=True, help_text=CITATION_HELP, validators=[validate_citations])
     members = models.ManyToManyField(Country, blank=True, related_name="organizations")
@@ -460,10 +484,39 @@ class CaseStudy(Publishable):
         WITHDRAWN = "withdrawn", "Withdrawn or terminated"
         ONGOING = "ongoing", "Ongoing"
 
+    class Depth(models.TextChoices):
+        FULL = "full", "Full case study"
+        SUMMARY = "summary", "Summary"
+        FACTS = "facts", "Facts only"
+
     title = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     mission_name = models.CharField(max_length=200)
     acronym = models.CharField(max_length=30, blank=True, db_index=True)
+    official_names = models.TextField(
+        "other official names",
+        blank=True,
+        help_text="One per line, e.g. the operation's French name. Search finds these too.",
+    )
+    depth = models.CharField(
+        max_length=7,
+        choices=Depth,
+        default=Depth.FULL,
+        help_text="How much the entry tells: a full case study, a summary, or its facts only.",
+    )
+    featured = models.BooleanField(default=False, help_text="Shown on the home page.")
+    predecessors = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="successors",
+        help_text="Operations this one directly took over from.",
+    )
+    unverified_facts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Infobox facts not yet checked against a primary document: readers see them marked unverified.",
+    )
     region = models.CharField(max_length=12, choices=Region)
     countries = models.ManyToManyField(Country, related_name="case_studies", help_text="Host countries.")
     organizations = models.ManyToManyField(Organization, through="CaseOrganization", related_name="case_studies")
@@ -475,7 +528,7 @@ class CaseStudy(Publishable):
     outcome = models.CharField(max_length=15, choices=Outcome)
     objectives = models.ManyToManyField(Objective, blank=True, related_name="case_studies")
     summary = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
-    body = models.TextField(help_text=CITATION_HELP, validators=[validate_citations])
+    body = models.TextField(blank=True, help_text=CITATION_HELP, validators=[validate_citations])
     lessons = models.TextField("lessons learned", blank=True, help_text=CITATION_HELP, validators=[validate_citations])
     search_documents = GenericRelation(SearchDocument)
     peak_authorised_strength = models.PositiveIntegerField(
@@ -545,6 +598,7 @@ class CaseStudy(Publishable):
                 condition=Q(outcome__in=["completed", "transitioned", "withdrawn", "ongoing"]),
                 name="casestudy_outcome_valid",
             ),
+            models.CheckConstraint(condition=Q(depth__in=["full", "summary", "facts"]), name="casestudy_depth_valid"),
         ]
 
     def __str__(self):
@@ -558,6 +612,17 @@ class CaseStudy(Publishable):
 
     def get_absolute_url(self):
         return reverse("cases:detail", args=[self.slug])
+
+    def clean(self):
+        super().clean()
+        if not isinstance(self.unverified_facts, list) or not set(self.unverified_facts) <= set(self.CITABLE_FACTS):
+            raise ValidationError({"unverified_facts": f"List infobox facts by name: {', '.join(self.CITABLE_FACTS)}."})
+        if self.depth == self.Depth.FULL and not self.body.strip():
+            raise ValidationError({"body": "A full case study needs its body text; or set the depth to summary."})
+
+    @property
+    def other_names(self):
+        return [name.strip() for name in self.official_names.splitlines() if name.strip()]
 
     @property
     def is_ongoing(self):

@@ -14,14 +14,15 @@ from cases.models import CaseOrganization, CaseStudy, Status
 MAX_BARS = 60
 LEFT, RIGHT, TOP, ROW, BAR = 150, 16, 28, 22, 14
 WIDTH = 900
-# Colour-blind-safe palette (after Okabe–Ito), dark enough to stand out on white. Each lead
-# organisation keeps its colour on every page.
+# Each organisation's colour is set by editors (Organization.colour). One without a colour gets
+# one from this colour-blind-safe palette (after Okabe–Ito), picked by its acronym, so that it
+# keeps the same colour on every page.
 PALETTE = ["#0072B2", "#B35806", "#007A5E", "#9E3D7A", "#5E6B00", "#A34500", "#1F5F8B", "#555555"]
-COLOURS = dict(zip(["UN", "NATO", "AU", "EU", "OSCE", "ECOWAS", "ASEAN", "CSTO"], PALETTE, strict=True))
+NO_LEAD = "No lead recorded"
 
 
-def colour_of(lead):
-    return COLOURS.get(lead) or PALETTE[sum(map(ord, lead)) % len(PALETTE)]
+def colour_of(lead, colour=""):
+    return colour or PALETTE[sum(map(ord, lead)) % len(PALETTE)]
 
 
 def svg_number(value):
@@ -64,14 +65,17 @@ def timeline_rows(queryset):
     """The missions to draw, each with its lead organisation, in one query."""
     lead = CaseOrganization.objects.filter(
         case_study=OuterRef("pk"), role=CaseOrganization.Role.LEAD, organization__status=Status.PUBLISHED
-    ).values("organization__acronym")[:1]
+    )
     # The first bars are chosen before their lead organisation is looked up: a lookup in the
     # outer query would run for every matching row, not for the few drawn.
     first_bars = queryset.order_by("start_date", "title", "id").values("pk")[: MAX_BARS + 1]
     return list(
         CaseStudy.objects.filter(pk__in=first_bars)
         .order_by("start_date", "title", "id")
-        .annotate(lead_acronym=Subquery(lead))
+        .annotate(
+            lead_acronym=Subquery(lead.values("organization__acronym")[:1]),
+            lead_colour=Subquery(lead.values("organization__colour")[:1]),
+        )
         .only("title", "slug", "acronym", "start_date", "end_date")
     )
 
@@ -82,14 +86,16 @@ def page_rows(cases):
     the roles the list has already loaded (CaseStudyQuerySet.for_list): no query of its own.
     """
     for case in cases:
-        case.lead_acronym = next(
+        lead = next(
             (
-                role.organization.acronym
+                role.organization
                 for role in case.roles.all()
                 if role.role == CaseOrganization.Role.LEAD and role.organization.is_published
             ),
             None,
         )
+        case.lead_acronym = lead.acronym if lead else None
+        case.lead_colour = lead.colour if lead else ""
     return sorted(cases, key=lambda case: (case.start_date, case.title, case.pk))
 
 
@@ -108,12 +114,14 @@ def timeline_chart(cases, today=None):
         year_fraction = (date - datetime.date(date.year, 1, 1)).days / 365.25
         return LEFT + (date.year + year_fraction - first) / span * plot
 
-    leads = sorted({case.lead_acronym or "No lead recorded" for case in shown})
-    colours = {lead: colour_of(lead) for lead in leads}
+    colours = {
+        lead: colour_of(lead, colour)
+        for lead, colour in sorted({(case.lead_acronym or NO_LEAD, case.lead_colour or "") for case in shown})
+    }
     bars = []
     for row, case in enumerate(shown):
         start, end = x_of(case.start_date), x_of(case.end_date or today)
-        lead = case.lead_acronym or "No lead recorded"
+        lead = case.lead_acronym or NO_LEAD
         bars.append(
             Bar(
                 title=case.title,

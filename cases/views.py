@@ -84,9 +84,7 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         published = CaseStudy.objects.published()
         context["featured"] = (
-            published.for_list()
-            .order_by("start_date")
-            .filter(slug__in=["sierra-leone-unamsil", "kosovo-kfor", "somalia-amisom"])
+            published.filter(featured=True).for_list().order_by("start_date")
             or published.for_list().order_by("-updated_at")[:3]
         )
         context["recent"] = published.order_by("-updated_at")[:5]
