@@ -92,6 +92,102 @@ class DatePrecision(models.TextChoices):
     YEAR = "year", "Year"
 
 
+class DocumentKind(models.TextChoices):
+    CASE_STUDY = "case_study", "Case studies"
+    ORGANIZATION = "organization", "Organisations"
+    CHALLENGE = "challenge", "Challenges"
+    SOURCE = "source", "Sources"
+
+
+class SourceKind(models.TextChoices):
+    UN_DOCUMENT = "un_document", "UN document"
+    PRESS_RELEASE = "press_release", "Press release"
+    TREATY = "treaty", "Treaty or agreement"
+    REPORT = "report", "Official report"
+    BOOK = "book", "Book"
+    JOURNAL_ARTICLE = "journal_article", "Journal article"
+    NEWS = "news", "News"
+    WEB_PAGE = "web_page", "Web page"
+    DATASET = "dataset", "Dataset"
+
+
+class OrganizationKind(models.TextChoices):
+    GLOBAL = "global", "Global body"
+    ALLIANCE = "alliance", "Military alliance"
+    REGIONAL = "regional", "Regional organisation"
+    COALITION = "coalition", "Coalition"
+
+
+class ChallengeCategory(models.TextChoices):
+    POLITICAL = "political", "Political"
+    OPERATIONAL = "operational", "Operational"
+    RESOURCES = "resources", "Resources"
+    LEGAL = "legal", "Legal"
+    SECURITY = "security", "Security"
+    ENVIRONMENTAL = "environmental", "Environmental"
+    SOCIAL = "social", "Social"
+
+
+class MandateType(models.TextChoices):
+    OBSERVER = "observer", "Observer"
+    TRADITIONAL = "traditional", "Traditional peacekeeping"
+    MULTIDIMENSIONAL = "multidimensional", "Multidimensional"
+    ENFORCEMENT = "enforcement", "Enforcement / stabilisation"
+
+
+class Outcome(models.TextChoices):
+    COMPLETED = "completed", "Mandate completed"
+    TRANSITIONED = "transitioned", "Transitioned to a successor"
+    WITHDRAWN = "withdrawn", "Withdrawn or terminated"
+    ONGOING = "ongoing", "Ongoing"
+
+
+class Depth(models.TextChoices):
+    FULL = "full", "Full case study"
+    SUMMARY = "summary", "Summary"
+    FACTS = "facts", "Facts only"
+
+
+class OrganizationRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    PARTNER = "partner", "Partner"
+    AUTHORISING = "authorising", "Authorising"
+    FUNDING = "funding", "Funding"
+
+
+class StrengthKind(models.TextChoices):
+    AUTHORISED = "authorised", "Authorised"
+    DEPLOYED = "deployed", "Deployed"
+
+
+class Personnel(models.TextChoices):
+    TROOPS = "troops", "Troops"
+    MILITARY = "military", "Military personnel"
+    OBSERVERS = "observers", "Military observers"
+    POLICE = "police", "Police"
+    CIVILIANS = "civilians", "Civilians"
+    UNIFORMED = "uniformed", "Uniformed personnel"
+    TOTAL = "total", "All personnel"
+
+
+class InstrumentRole(models.TextChoices):
+    ESTABLISHING = "establishing", "Established by"
+    ENDORSING = "endorsing", "Endorsed by"
+    EXTENDING = "extending", "Extended by"
+    EXPANDING = "expanding", "Expanded by"
+    AMENDING = "amending", "Amended by"
+    ENDING = "ending", "Ended by"
+    SUCCEEDING = "succeeding", "Successor established by"
+
+
+class ContributionRole(models.TextChoices):
+    TROOPS = "troops", "Troops"
+    POLICE = "police", "Police"
+    OBSERVERS = "observers", "Military observers"
+    FUNDING = "funding", "Funding"
+    LOGISTICS = "logistics", "Logistics"
+
+
 def format_date(value, precision):
     """A date as exactly as it is known: '22 October 1999', 'March 2007' or '2002'."""
     if value is None:
@@ -103,8 +199,15 @@ def format_date(value, precision):
     return f"{value.day} {value:%B %Y}"
 
 
+def choice_constraint(model_name, field, choices, name=None):
+    """The database refuses a value outside the field's choices, read from the choices themselves."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}), name=name or f"{model_name}_{field}_valid"
+    )
+
+
 def status_constraint(name):
-    return models.CheckConstraint(condition=Q(status__in=Status.values), name=name)
+    return choice_constraint("", "status", Status, name=name)
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -243,11 +346,7 @@ class SearchDocument(models.Model):
     through `vector` and a GIN index; both are created by migration 0004.
     """
 
-    class Kind(models.TextChoices):
-        CASE_STUDY = "case_study", "Case studies"
-        ORGANIZATION = "organization", "Organisations"
-        CHALLENGE = "challenge", "Challenges"
-        SOURCE = "source", "Sources"
+    Kind = DocumentKind
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
@@ -303,16 +402,7 @@ class Objective(models.Model):
 
 
 class Source(Publishable):
-    class Kind(models.TextChoices):
-        UN_DOCUMENT = "un_document", "UN document"
-        PRESS_RELEASE = "press_release", "Press release"
-        TREATY = "treaty", "Treaty or agreement"
-        REPORT = "report", "Official report"
-        BOOK = "book", "Book"
-        JOURNAL_ARTICLE = "journal_article", "Journal article"
-        NEWS = "news", "News"
-        WEB_PAGE = "web_page", "Web page"
-        DATASET = "dataset", "Dataset"
+    Kind = SourceKind
 
     key = models.CharField(
         max_length=80,
@@ -345,6 +435,8 @@ class Source(Publishable):
         ordering = ["key"]
         constraints = [
             status_constraint("source_status_valid"),
+            choice_constraint("source", "kind", SourceKind),
+            choice_constraint("source", "date_precision", DatePrecision),
             models.CheckConstraint(condition=Q(key__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"), name="source_key_format"),
         ]
 
@@ -403,11 +495,7 @@ class Citation(models.Model):
 
 
 class Organization(Publishable):
-    class Kind(models.TextChoices):
-        GLOBAL = "global", "Global body"
-        ALLIANCE = "alliance", "Military alliance"
-        REGIONAL = "regional", "Regional organisation"
-        COALITION = "coalition", "Coalition"
+    Kind = OrganizationKind
 
     name = models.CharField(max_length=200, unique=True)
     acronym = models.CharField(max_length=20)
@@ -438,9 +526,7 @@ class Organization(Publishable):
         ordering = ["name"]
         constraints = [
             status_constraint("organization_status_valid"),
-            models.CheckConstraint(
-                condition=Q(kind__in=["global", "alliance", "regional", "coalition"]), name="organization_kind_valid"
-            ),
+            choice_constraint("organization", "kind", OrganizationKind),
         ]
 
     def __str__(self):
@@ -451,14 +537,7 @@ class Organization(Publishable):
 
 
 class Challenge(Publishable):
-    class Category(models.TextChoices):
-        POLITICAL = "political", "Political"
-        OPERATIONAL = "operational", "Operational"
-        RESOURCES = "resources", "Resources"
-        LEGAL = "legal", "Legal"
-        SECURITY = "security", "Security"
-        ENVIRONMENTAL = "environmental", "Environmental"
-        SOCIAL = "social", "Social"
+    Category = ChallengeCategory
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(unique=True)
@@ -473,7 +552,10 @@ class Challenge(Publishable):
     class Meta:
         permissions = [("publish_challenge", "Can publish, unpublish and archive challenges")]
         ordering = ["name"]
-        constraints = [status_constraint("challenge_status_valid")]
+        constraints = [
+            status_constraint("challenge_status_valid"),
+            choice_constraint("challenge", "category", ChallengeCategory),
+        ]
 
     def __str__(self):
         return self.name
@@ -511,22 +593,11 @@ class CaseStudyQuerySet(PublishableQuerySet):
 
 
 class CaseStudy(Publishable):
-    class MandateType(models.TextChoices):
-        OBSERVER = "observer", "Observer"
-        TRADITIONAL = "traditional", "Traditional peacekeeping"
-        MULTIDIMENSIONAL = "multidimensional", "Multidimensional"
-        ENFORCEMENT = "enforcement", "Enforcement / stabilisation"
+    MandateType = MandateType
 
-    class Outcome(models.TextChoices):
-        COMPLETED = "completed", "Mandate completed"
-        TRANSITIONED = "transitioned", "Transitioned to a successor"
-        WITHDRAWN = "withdrawn", "Withdrawn or terminated"
-        ONGOING = "ongoing", "Ongoing"
+    Outcome = Outcome
 
-    class Depth(models.TextChoices):
-        FULL = "full", "Full case study"
-        SUMMARY = "summary", "Summary"
-        FACTS = "facts", "Facts only"
+    Depth = Depth
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
@@ -632,15 +703,12 @@ class CaseStudy(Publishable):
                 name="casestudy_end_not_before_start",
                 violation_error_message="The end date cannot be before the start date.",
             ),
-            models.CheckConstraint(
-                condition=Q(mandate_type__in=["observer", "traditional", "multidimensional", "enforcement"]),
-                name="casestudy_mandate_type_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(outcome__in=["completed", "transitioned", "withdrawn", "ongoing"]),
-                name="casestudy_outcome_valid",
-            ),
-            models.CheckConstraint(condition=Q(depth__in=["full", "summary", "facts"]), name="casestudy_depth_valid"),
+            choice_constraint("casestudy", "region", Region),
+            choice_constraint("casestudy", "mandate_type", MandateType),
+            choice_constraint("casestudy", "outcome", Outcome),
+            choice_constraint("casestudy", "depth", Depth),
+            choice_constraint("casestudy", "start_precision", DatePrecision),
+            choice_constraint("casestudy", "end_precision", DatePrecision),
         ]
 
     def __str__(self):
@@ -706,6 +774,9 @@ class CaseStudyFacet(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["case_study", "facet", "option"], name="casestudyfacet_unique"),
+            choice_constraint("casestudyfacet", "region", Region),
+            choice_constraint("casestudyfacet", "mandate_type", MandateType),
+            choice_constraint("casestudyfacet", "outcome", Outcome),
         ]
 
     def __str__(self):
@@ -713,11 +784,7 @@ class CaseStudyFacet(models.Model):
 
 
 class CaseOrganization(models.Model):
-    class Role(models.TextChoices):
-        LEAD = "lead", "Lead"
-        PARTNER = "partner", "Partner"
-        AUTHORISING = "authorising", "Authorising"
-        FUNDING = "funding", "Funding"
+    Role = OrganizationRole
 
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="roles")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="roles")
@@ -728,10 +795,7 @@ class CaseOrganization(models.Model):
         verbose_name = "organisation role"
         constraints = [
             models.UniqueConstraint(fields=["case_study", "organization", "role"], name="caseorganization_unique_role"),
-            models.CheckConstraint(
-                condition=Q(role__in=["lead", "partner", "authorising", "funding"]),
-                name="caseorganization_role_valid",
-            ),
+            choice_constraint("caseorganization", "role", OrganizationRole),
         ]
 
     def __str__(self):
@@ -776,6 +840,7 @@ class TimelineEvent(models.Model):
     class Meta:
         ordering = ["date", "id"]
         indexes = [models.Index(fields=["case_study", "date"])]
+        constraints = [choice_constraint("timelineevent", "precision", DatePrecision)]
 
     def __str__(self):
         return f"{self.date_display}: {self.title}"
@@ -786,18 +851,9 @@ class TimelineEvent(models.Model):
 
 
 class StrengthFigure(models.Model):
-    class Kind(models.TextChoices):
-        AUTHORISED = "authorised", "Authorised"
-        DEPLOYED = "deployed", "Deployed"
+    Kind = StrengthKind
 
-    class Personnel(models.TextChoices):
-        TROOPS = "troops", "Troops"
-        MILITARY = "military", "Military personnel"
-        OBSERVERS = "observers", "Military observers"
-        POLICE = "police", "Police"
-        CIVILIANS = "civilians", "Civilians"
-        UNIFORMED = "uniformed", "Uniformed personnel"
-        TOTAL = "total", "All personnel"
+    Personnel = Personnel
 
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="strength_figures")
     date = models.DateField()
@@ -813,7 +869,9 @@ class StrengthFigure(models.Model):
         ordering = ["date", "kind"]
         constraints = [
             models.CheckConstraint(condition=Q(number__gte=0), name="strength_non_negative"),
-            models.CheckConstraint(condition=Q(kind__in=["authorised", "deployed"]), name="strength_kind_valid"),
+            choice_constraint("strength", "kind", StrengthKind),
+            choice_constraint("strength", "personnel", Personnel),
+            choice_constraint("strength", "date_precision", DatePrecision),
         ]
 
     def __str__(self):
@@ -828,14 +886,7 @@ class StrengthFigure(models.Model):
 class LegalInstrument(models.Model):
     """A document that establishes, extends, changes or ends a mission."""
 
-    class Role(models.TextChoices):
-        ESTABLISHING = "establishing", "Established by"
-        ENDORSING = "endorsing", "Endorsed by"
-        EXTENDING = "extending", "Extended by"
-        EXPANDING = "expanding", "Expanded by"
-        AMENDING = "amending", "Amended by"
-        ENDING = "ending", "Ended by"
-        SUCCEEDING = "succeeding", "Successor established by"
+    Role = InstrumentRole
 
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="instruments")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="instruments")
@@ -846,19 +897,17 @@ class LegalInstrument(models.Model):
     class Meta:
         ordering = ["date", "id"]
         verbose_name = "legal instrument"
-        constraints = [models.UniqueConstraint(fields=["case_study", "source", "role"], name="instrument_unique_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["case_study", "source", "role"], name="instrument_unique_role"),
+            choice_constraint("instrument", "role", InstrumentRole),
+        ]
 
     def __str__(self):
         return f"{self.get_role_display()} {self.source.identifier or self.source.title}"
 
 
 class Contribution(models.Model):
-    class Role(models.TextChoices):
-        TROOPS = "troops", "Troops"
-        POLICE = "police", "Police"
-        OBSERVERS = "observers", "Military observers"
-        FUNDING = "funding", "Funding"
-        LOGISTICS = "logistics", "Logistics"
+    Role = ContributionRole
 
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="contributions")
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="contributions")
@@ -872,6 +921,7 @@ class Contribution(models.Model):
         ordering = ["-peak_personnel", "country__name"]
         constraints = [
             models.UniqueConstraint(fields=["case_study", "country", "role"], name="contribution_unique"),
+            choice_constraint("contribution", "role", ContributionRole),
             models.CheckConstraint(
                 condition=Q(peak_personnel__isnull=True) | Q(peak_personnel__gte=0),
                 name="contribution_personnel_non_negative",

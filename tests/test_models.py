@@ -1,10 +1,11 @@
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.apps import apps
+from django.db import IntegrityError, models, transaction
 
-from cases.models import CaseStudy, DatePrecision, Source, Status, format_date
-from tests.factories import add_strength, make_case, make_source
+from cases.models import CaseStudy, DatePrecision, LegalInstrument, SearchDocument, Source, Status, format_date
+from tests.factories import add_strength, make_case, make_challenge, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +85,44 @@ def test_active_in_counts_ongoing_missions_as_active_this_year():
     assert set(CaseStudy.objects.active_in(2005)) == {ongoing, ended}
     assert set(CaseStudy.objects.active_in(1999)) == {ongoing, ended}
     assert not CaseStudy.objects.active_in(1998).exists()
+
+
+def test_every_field_with_choices_is_guarded_by_a_database_constraint():
+    """Whatever writes a row (the admin, a loader, raw SQL), no value outside the choices gets in."""
+    unguarded = []
+    for model in apps.get_app_config("cases").get_models():
+        if model is SearchDocument:
+            # Written only by cases/search_index.py; its table carries the full-text triggers,
+            # which adding a constraint (a table rebuild on SQLite) would drop.
+            continue
+        guarded = {
+            child[0].removesuffix("__in"): set(child[1])
+            for constraint in model._meta.constraints
+            if isinstance(constraint, models.CheckConstraint)
+            for child in constraint.condition.children
+            if isinstance(child, tuple) and child[0].endswith("__in")
+        }
+        for field in model._meta.concrete_fields:
+            if field.choices and guarded.get(field.name) != {value for value, _ in field.choices}:
+                unguarded.append(f"{model.__name__}.{field.name}")
+    assert not unguarded
+
+
+@pytest.mark.parametrize(
+    "model, field",
+    [("Source", "kind"), ("StrengthFigure", "personnel"), ("LegalInstrument", "role"), ("Challenge", "category")],
+)
+def test_values_outside_the_choices_are_refused_by_the_database(model, field):
+    source = make_source(key="some-source")
+    case = make_case("case")
+    rows = {
+        "Source": source,
+        "Challenge": make_challenge("consent"),
+        "StrengthFigure": add_strength(case, 100, source),
+        "LegalInstrument": LegalInstrument.objects.create(
+            case_study=case, source=source, role="establishing", date=case.start_date
+        ),
+    }
+    row = rows[model]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(row).objects.filter(pk=row.pk).update(**{field: "nonsense"})
