@@ -96,6 +96,7 @@ serve: install
 ## Benchmark: latency and throughput at several casebook sizes (bench/README.md)
 SIZES ?= 1000 10000
 bench: install-dev
+	$(BIN)/python -m bench.markdown_corpus
 	$(BIN)/python -m bench.run --sizes $(SIZES)
 
 ## Bounded load test: 50 readers for 30 s while an editor saves every second

@@ -16,6 +16,7 @@ rendering of Markdown to HTML in two steps.
 
 import html as html_lib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import cmarkgfm
@@ -28,7 +29,7 @@ from django.utils.text import slugify
 
 # Bounded on purpose: a key is at most 80 characters and a locator at most 100, so a text full
 # of unclosed openings costs one short look-ahead each, not a scan to the end of the text.
-CITE_PATTERN = re.compile(r"\[\[cite:(?P<key>[^\]|\n]{0,120})(?:\|(?P<locator>[^\]\n]{0,200}))?\]\]")
+CITE_PATTERN = re.compile(r"\[\[cite:(?P<key>[^\]|\n]{0,100}+)(?:\|(?P<locator>[^\]\n]{0,150}+))?\]\]")
 # Anything that opens like a citation, so that a malformed one is reported rather than shown.
 CITE_OPENING = re.compile(r"\[\[\s*cite\s*:", re.IGNORECASE)
 KEY_FORMAT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -127,7 +128,11 @@ STAND_IN = re.compile(f"{STAND_IN_OPEN}(\\d+){STAND_IN_CLOSE}")
 ENCODED_STAND_IN = re.compile(r"%EE%80%80\d+%EE%80%81")
 # cmark's output is regular: inside a tag, attribute values have `<`, `>` and quotes escaped, so
 # a tag runs from `<` to the next `>`. A stand-in inside one was written in an attribute.
-TAG_OR_STAND_IN = re.compile(f"<[^>]*>|{STAND_IN.pattern}")
+TAG_OR_STAND_IN = re.compile(f"<[^>]*{STAND_IN_OPEN}[^>]*>|{STAND_IN.pattern}")
+# Quotes nested deeper than anyone writes make the sanitiser's tree slow to build: from this
+# depth on, a `>` at the start of a line is text.
+MAX_QUOTE_DEPTH = 20
+DEEP_QUOTE = re.compile(rf"^((?:[ \t]*>){{{MAX_QUOTE_DEPTH}}})(?=[ \t]*>)", re.MULTILINE)
 HEADING = re.compile(r"<h2>(.*?)</h2>", re.DOTALL)
 STORED_CITATION = re.compile(r'<sup data-cite="([^"]*)" data-locator="([^"]*)"></sup>')
 TAG = re.compile(r"<[^>]*>")
@@ -145,8 +150,9 @@ def render_markdown(text):
         citations.append(((match.group("key") or "").strip(), (match.group("locator") or "").strip()))
         return f"{STAND_IN_OPEN}{len(citations) - 1}{STAND_IN_CLOSE}"
 
+    text = DEEP_QUOTE.sub(r"\1\\", CITE_PATTERN.sub(stand_in, text))
     html = cmarkgfm.markdown_to_html_with_extensions(
-        CITE_PATTERN.sub(stand_in, text), options=Options.CMARK_OPT_DEFAULT, extensions=["table", "strikethrough"]
+        text, options=Options.CMARK_OPT_DEFAULT, extensions=["table", "strikethrough"]
     )
 
     def citation_element(match):
@@ -158,7 +164,8 @@ def render_markdown(text):
             return ""
         return format_html('<sup data-cite="{}" data-locator="{}"></sup>', key, locator[:MAX_LOCATOR_LENGTH])
 
-    html = TAG_OR_STAND_IN.sub(citation_element, html)
+    if citations:
+        html = TAG_OR_STAND_IN.sub(citation_element, html)
     headings, html = _heading_ids(html)
     html = nh3.clean(html, tags=TEXT_TAGS, attributes=STORED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=LINK_REL)
     return {"html": html, "headings": headings}
@@ -166,16 +173,13 @@ def render_markdown(text):
 
 def _heading_ids(html):
     """Give each ## heading an id from its words ("section-background"), unique in the text."""
-    headings, used = [], set()
+    headings, used = [], Counter()
 
     def with_id(match):
         name = html_lib.unescape(TAG.sub("", match.group(1))).strip()
         base = "section-" + (slugify(name) or "untitled")
-        anchor, number = base, 1
-        while anchor in used:
-            number += 1
-            anchor = f"{base}-{number}"
-        used.add(anchor)
+        used[base] += 1
+        anchor = base if used[base] == 1 else f"{base}-{used[base]}"
         headings.append({"id": anchor, "name": name})
         return f'<h2 id="{anchor}">{match.group(1)}</h2>'
 

@@ -16,7 +16,7 @@ never includes a draft.
 
 from django.db import connection
 
-from cases.models import CaseChallenge, CaseOrganization, CaseStudy, CaseStudyFacet, Status
+from cases.models import CaseChallenge, CaseOrganization, CaseStudy, CaseStudyFacet, published_sql
 
 # How each facet is derived: a SELECT of (case study id, facet, option, the case study's facet
 # fields) per facet, the option being the linked record's id. The same statements serve one case
@@ -48,8 +48,8 @@ def _tables():
 
 def _write(case_study_id=None):
     tables = _tables()
-    published = "cs.status = %s" if case_study_id is None else "cs.status = %s AND cs.id = %s"
-    per_part = [Status.PUBLISHED] if case_study_id is None else [Status.PUBLISHED, case_study_id]
+    published = published_sql("cs") if case_study_id is None else f"{published_sql('cs')} AND cs.id = %s"
+    per_part = [] if case_study_id is None else [case_study_id]
     rows = " UNION ALL ".join(part.format(published=published, fields=FIELDS, **tables) for part in FACET_ROWS)
     with connection.cursor() as cursor:
         if case_study_id is None:

@@ -35,7 +35,7 @@ from cases.models import (
     Objective,
     Organization,
     Region,
-    Status,
+    published,
 )
 from cases.search import CaseStudySearch, RankedPages
 
@@ -124,9 +124,7 @@ def linked_options():
         # Only countries that host a published case study are worth offering. EXISTS stops at
         # the first one, where a join would visit every hosted mission and then deduplicate.
         Country.objects.filter(
-            Exists(
-                CaseStudy.countries.through.objects.filter(country=OuterRef("pk"), casestudy__status=Status.PUBLISHED)
-            )
+            Exists(CaseStudy.countries.through.objects.filter(published("casestudy"), country=OuterRef("pk")))
         )
         .annotate(facet=Value("country"))
         .values_list("facet", "pk", "code", "name"),

@@ -210,9 +210,23 @@ def status_constraint(name):
     return choice_constraint("", "status", Status, name=name)
 
 
+def published(relation=""):
+    """
+    The one definition of "readers may see it": the record, or the one reached through
+    `relation` ("source", "case_study", ...), is published. Every public query uses it, through
+    this function or `PublishableQuerySet.published()`; raw SQL uses `published_sql()`.
+    """
+    return Q(**{f"{relation}__status" if relation else "status": Status.PUBLISHED})
+
+
+# The same rule in raw SQL, for a table aliased `alias`.
+def published_sql(alias):
+    return f"{alias}.status = '{Status.PUBLISHED.value}'"
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Status.PUBLISHED)
+        return self.filter(published())
 
     def visible_to(self, user):
         """Staff may preview any record at its public URL; everyone else sees published ones."""

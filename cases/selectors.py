@@ -23,9 +23,9 @@ from cases.models import (
     LegalInstrument,
     Organization,
     Source,
-    Status,
     StrengthFigure,
     TimelineEvent,
+    published,
 )
 from cases.search_index import plain_text
 
@@ -41,7 +41,7 @@ def citations_by_object(objects):
     for content_type_id, ids in wanted.items():
         condition |= Q(content_type_id=content_type_id, object_id__in=ids)
     grouped = defaultdict(list)
-    rows = Citation.objects.filter(condition, source__status=Status.PUBLISHED).select_related("source")
+    rows = Citation.objects.filter(condition, published("source")).select_related("source")
     for citation in rows.order_by("id"):
         grouped[(citation.content_type_id, citation.object_id, citation.field)].append(citation)
     return grouped
@@ -60,25 +60,23 @@ def case_studies_with_facts(queryset):
     return queryset.prefetch_related(
         Prefetch(
             "roles",
-            queryset=CaseOrganization.objects.filter(organization__status=Status.PUBLISHED).select_related(
-                "organization"
-            ),
+            queryset=CaseOrganization.objects.filter(published("organization")).select_related("organization"),
         ),
         "countries",
         "objectives",
         Prefetch(
             "case_challenges",
-            queryset=CaseChallenge.objects.filter(challenge__status=Status.PUBLISHED).select_related("challenge"),
+            queryset=CaseChallenge.objects.filter(published("challenge")).select_related("challenge"),
         ),
         "timeline_events",
         # A figure or an instrument is shown only with its published source.
         Prefetch(
             "strength_figures",
-            queryset=StrengthFigure.objects.filter(source__status=Status.PUBLISHED).select_related("source"),
+            queryset=StrengthFigure.objects.filter(published("source")).select_related("source"),
         ),
         Prefetch(
             "instruments",
-            queryset=LegalInstrument.objects.filter(source__status=Status.PUBLISHED).select_related("source"),
+            queryset=LegalInstrument.objects.filter(published("source")).select_related("source"),
         ),
         Prefetch("contributions", queryset=Contribution.objects.select_related("country")),
     )
@@ -168,15 +166,13 @@ def record_page(record):
 
 def organization_list():
     return Organization.objects.published().annotate(
-        case_count=Count("roles__case_study", filter=Q(roles__case_study__status=Status.PUBLISHED), distinct=True)
+        case_count=Count("roles__case_study", filter=published("roles__case_study"), distinct=True)
     )
 
 
 def challenge_list():
     return Challenge.objects.published().annotate(
-        case_count=Count(
-            "case_challenges", filter=Q(case_challenges__case_study__status=Status.PUBLISHED), distinct=True
-        )
+        case_count=Count("case_challenges", filter=published("case_challenges__case_study"), distinct=True)
     )
 
 
@@ -191,7 +187,7 @@ def case_studies_of_organization(organization):
 
 def case_challenges_of(challenge):
     return (
-        CaseChallenge.objects.filter(challenge=challenge, case_study__status=Status.PUBLISHED)
+        CaseChallenge.objects.filter(published("case_study"), challenge=challenge)
         .select_related("case_study")
         .order_by("case_study__start_date")
     )

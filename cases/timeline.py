@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from cases.models import CaseOrganization, CaseStudy, Status
+from cases.models import CaseOrganization, CaseStudy, published
 
 MAX_BARS = 60
 LEFT, RIGHT, TOP, ROW, BAR = 150, 16, 28, 22, 14
@@ -64,7 +64,7 @@ class Bar:
 def timeline_rows(queryset):
     """The missions to draw, each with its lead organisation, in one query."""
     lead = CaseOrganization.objects.filter(
-        case_study=OuterRef("pk"), role=CaseOrganization.Role.LEAD, organization__status=Status.PUBLISHED
+        published("organization"), case_study=OuterRef("pk"), role=CaseOrganization.Role.LEAD
     )
     # The first bars are chosen before their lead organisation is looked up: a lookup in the
     # outer query would run for every matching row, not for the few drawn.
