@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from cases import attention, history
+from cases import attention, editorial, history
 from cases.citations import References, cited_keys, render_markdown
 from cases.models import (
     BODY_LENGTH,
@@ -32,6 +32,8 @@ from cases.models import (
     LegalInstrument,
     Objective,
     Organization,
+    Proposal,
+    ProposalState,
     Source,
     Status,
     StrengthFigure,
@@ -112,8 +114,21 @@ class ConflictCheckingForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         seen = cleaned.get("based_on_revision")
+        if self.instance.pk and seen is None:
+            # A form that does not say which edit it started from could overwrite anything.
+            raise forms.ValidationError(
+                "This form does not say which version of the record it was opened from, so it cannot be saved "
+                "safely. Open the record again and redo your change.",
+                code="edit_conflict",
+            )
         current = self.instance.edit_revision if self.instance.pk else None
-        if current is not None and seen is not None and seen != current:
+        if current is not None and not self._claim(seen):
+            current = (
+                type(self.instance)
+                ._default_manager.filter(pk=self.instance.pk)
+                .values_list("edit_revision", flat=True)
+                .first()
+            )
             self.conflict_changes = history.changes_since(self.instance, seen) or [
                 # No version of what this editor started from: show what is saved now.
                 {"label": name, "text": False, "old": cleaned[name], "new": getattr(self.instance, name)}
@@ -135,6 +150,15 @@ class ConflictCheckingForm(forms.ModelForm):
             )
         return cleaned
 
+    def _claim(self, seen):
+        """
+        Whether the record is still at the edit this form started from, checked and locked in one
+        statement: the admin saves inside a transaction, and this conditional update holds the
+        row until it commits, so of two saves made from the same edit exactly one gets through.
+        """
+        model = type(self.instance)
+        return bool(model._default_manager.filter(pk=self.instance.pk, edit_revision=seen).update(edit_revision=seen))
+
 
 class PublishableAdmin(VersionAdmin):
     form = ConflictCheckingForm
@@ -155,9 +179,14 @@ class PublishableAdmin(VersionAdmin):
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        # What readers see changes only through a reviewer.
-        if obj is not None and obj.status in (Status.PUBLISHED, Status.ARCHIVED):
+        if obj is None:
+            return True
+        if obj.status == Status.ARCHIVED:
             return request.user.has_perm(self.model.publish_permission())
+        if editorial.must_propose(request.user, obj):
+            # An editor's change to a published page is a proposal; one at a time per page.
+            proposal = editorial.open_proposal(obj)
+            return proposal is None or proposal.proposed_by_id == request.user.pk
         return True
 
     def has_delete_permission(self, request, obj=None):
@@ -167,8 +196,71 @@ class PublishableAdmin(VersionAdmin):
 
     # -- workflow ------------------------------------------------------------------------
 
+    # -- proposals: an editor's change to a published record -----------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and editorial.must_propose(request.user, obj):
+            # ModelAdmin's own view: django-reversion's would record a version of the unchanged page.
+            return admin.ModelAdmin.change_view(self, request, object_id, form_url, extra_context)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if obj is None or not editorial.must_propose(request.user, obj):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        proposal = editorial.open_proposal(obj)
+        extra_context = {**(extra_context or {}), "proposal": proposal, "proposing": True}
+        request.proposing = True
+        request.existing_keys = editorial.followed_keys(obj)
+        # Everything the form writes is rolled back: the published record stays as it is, and
+        # what the editor saved is kept as a proposal once the transaction is undone.
+        with transaction.atomic():
+            if proposal is not None and proposal.proposed_by_id == request.user.pk:
+                # The editor goes on from their proposal, not from the published version.
+                editorial.apply_snapshot(obj, proposal.snapshot, keep_new_ids=True)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            transaction.set_rollback(True)
+        snapshot = getattr(request, "proposal_snapshot", None)
+        if snapshot is not None:
+            self._keep_proposal(request, obj, snapshot)
+        return response
+
+    def _keep_proposal(self, request, obj, snapshot):
+        submit = "_submit_proposal" in request.POST
+        try:
+            with transaction.atomic():
+                proposal = editorial.propose(
+                    obj,
+                    snapshot,
+                    user=request.user,
+                    based_on_revision=int(request.POST.get("based_on_revision") or obj.edit_revision),
+                    note=request.POST.get("change_summary", ""),
+                )
+        except editorial.EditorialError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        if submit:
+            try:
+                editorial.submit_proposal(proposal, user=request.user)
+            except editorial.EditorialError as error:
+                self.message_user(request, f"Your proposal is saved but not submitted. {error}", messages.ERROR)
+                return
+        state = "submitted for review" if proposal.state == ProposalState.SUBMITTED else "saved, not yet submitted"
+        self.message_user(
+            request,
+            f"Your change to “{obj}” is a proposal, {state}: readers see the published version until a reviewer "
+            "approves it.",
+        )
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["transitions"] = obj.allowed_transitions(request.user) if obj else []
+        if obj is not None and editorial.must_propose(request.user, obj):
+            context["transitions"] = []
+            context["proposal"] = editorial.open_proposal(obj)
+            context["proposing"] = True
         context["history_url"] = (
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]) if obj else ""
         )
@@ -179,6 +271,8 @@ class PublishableAdmin(VersionAdmin):
         self._set_summary(request)
 
     def log_change(self, request, obj, message):
+        if getattr(request, "proposing", False):
+            return  # the proposal is the record of this change
         super().log_change(request, obj, message)
         self._set_summary(request)
 
@@ -189,6 +283,9 @@ class PublishableAdmin(VersionAdmin):
 
     def save_model(self, request, obj, form, change):
         request.change_summary = form.cleaned_data.get("change_summary", "")
+        if getattr(request, "proposing", False):
+            obj.save()  # in the transaction changeform_view rolls back
+            return
         super().save_model(request, obj, form, change)
         target = request.POST.get("_transition")
         if target:
@@ -213,7 +310,14 @@ class PublishableAdmin(VersionAdmin):
             return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
         return super().response_add(request, obj, post_url_continue)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if getattr(request, "proposing", False):
+            request.proposal_snapshot = editorial.capture(form.instance, request.existing_keys)
+
     def response_change(self, request, obj):
+        if getattr(request, "proposing", False):
+            return redirect(request.path)
         if getattr(request, "transition_refused", False):
             return redirect(request.path)
         return super().response_change(request, obj)
@@ -306,21 +410,54 @@ class PublishableAdmin(VersionAdmin):
     def restore_view(self, request, object_id, version_id):
         obj = self._object_or_404(request, object_id)
         history_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk])
-        if request.method != "POST":
-            return redirect(history_url)
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         version = get_object_or_404(history.versions_of(obj), pk=version_id)
+        number = history.version_number(version)
+        if request.method != "POST" or (obj.is_published and "confirmed" not in request.POST):
+            # Restoring a published page changes what readers see: say so and ask first.
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "object": obj,
+                "title": f"Restore version {number} of “{obj}”?",
+                "version": version,
+                "number": number,
+                "proposing": editorial.must_propose(request.user, obj),
+                "changes": history.compare(
+                    history.RecordState(type(obj), editorial.capture(obj, editorial.followed_keys(obj)), obj.pk),
+                    version,
+                ),
+            }
+            return TemplateResponse(request, "admin/cases/restore_confirm.html", context)
         try:
-            history.restore(version, user=request.user)
-        except history.RestoreError as error:
+            if editorial.must_propose(request.user, obj):
+                missing = editorial.missing_references(editorial.snapshot_of_version(version))
+                if missing:
+                    raise history.RestoreError(
+                        f"Version {number} cannot be restored. It refers to records that have since been deleted: "
+                        + "; ".join(missing)
+                        + "."
+                    )
+                editorial.propose(
+                    obj,
+                    editorial.snapshot_of_version(version),
+                    user=request.user,
+                    based_on_revision=obj.edit_revision,
+                    note=f"Restore version {number}",
+                    submit=True,
+                )
+                message = (
+                    f"Restoring version {number} is proposed for review: readers see the published page until a "
+                    "reviewer approves it."
+                )
+            else:
+                history.restore(version, user=request.user)
+                message = f"Restored version {number}. The restore is a new version: nothing was lost."
+        except (history.RestoreError, editorial.EditorialError) as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
-            self.message_user(
-                request,
-                f"Restored the version of {version.revision.date_created:%d %B %Y %H:%M}. "
-                "The restore is a new version: nothing was lost.",
-            )
+            self.message_user(request, message)
         return redirect(history_url)
 
     # The stock revision and recover views would restore the workflow status along with the
@@ -338,7 +475,7 @@ class CaseStudyAdmin(PublishableAdmin):
     list_filter = ["status", "region", "mandate_type", "outcome", "organizations", "objectives"]
     search_fields = ["title", "mission_name", "acronym", "summary"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["countries"]
+    autocomplete_fields = ["countries", "predecessors"]
     filter_horizontal = ["objectives"]
     date_hierarchy = "start_date"
     list_per_page = 50
@@ -352,7 +489,23 @@ class CaseStudyAdmin(PublishableAdmin):
         CaseChallengeInline,
     ]
     fieldsets = [
-        ("Identity", {"fields": ["title", "slug", "mission_name", "acronym", "region", "countries"]}),
+        (
+            "Identity",
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "mission_name",
+                    "acronym",
+                    "official_names",
+                    "region",
+                    "countries",
+                    "depth",
+                    "featured",
+                    "predecessors",
+                ]
+            },
+        ),
         (
             "Dates and mandate",
             {
@@ -362,6 +515,7 @@ class CaseStudyAdmin(PublishableAdmin):
                     "mandate_type",
                     "outcome",
                     "objectives",
+                    "unverified_facts",
                 ]
             },
         ),
@@ -418,15 +572,52 @@ class SourceAdmin(PublishableAdmin):
         return format_html('<a href="{}" rel="noopener noreferrer">open</a>', source.url)
 
 
+class SharedTermAdmin(VersionAdmin):
+    """
+    Countries and objectives appear on every page that uses them: renaming or deleting one
+    changes published pages at once, so only reviewers do it, every change is a version, and
+    one that published pages use is never deleted.
+    """
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and _is_reviewer(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and _is_reviewer(request.user)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, perms_needed, [*protected, *pages_using(objs)]
+
+
+def _is_reviewer(user):
+    return user.has_perm(CaseStudy.publish_permission())
+
+
+def pages_using(records):
+    """The published case studies that show these countries, objectives, organisations or challenges."""
+    lookups = {
+        Country: "countries",
+        Objective: "objectives",
+        Organization: "roles__organization",
+        Challenge: "case_challenges__challenge",
+    }
+    pages = []
+    for record in records:
+        using = CaseStudy.objects.published().filter(**{lookups[type(record)]: record}).distinct().order_by("title")
+        pages += [f"“{case}” (published) uses {record}" for case in using]
+    return pages
+
+
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(SharedTermAdmin):
     list_display = ["name", "code", "region"]
     list_filter = ["region"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(admin.ModelAdmin):
+class ObjectiveAdmin(SharedTermAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -434,11 +625,90 @@ class ObjectiveAdmin(admin.ModelAdmin):
 
 @admin.register(Citation)
 class CitationAdmin(admin.ModelAdmin):
+    """Read only: a citation changes with the record it supports, in that record's form, reviewed and versioned."""
+
     list_display = ["source", "content_type", "object_id", "field", "locator"]
     list_filter = ["content_type", "field"]
     list_select_related = ["source", "content_type"]
     search_fields = ["source__key", "locator", "note"]
-    autocomplete_fields = ["source"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    """Proposed changes to published records: editors see their own, reviewers the queue."""
+
+    list_display = ["__str__", "state", "proposed_by", "submitted_at", "updated_at"]
+    list_filter = ["state"]
+    change_form_template = "admin/cases/proposal_review.html"
+
+    def get_queryset(self, request):
+        proposals = super().get_queryset(request).select_related("proposed_by", "content_type")
+        if any(
+            request.user.has_perm(model.publish_permission()) for model in (CaseStudy, Organization, Challenge, Source)
+        ):
+            return proposals
+        return proposals.filter(proposed_by=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        proposal = self.get_object(request, unquote(object_id))
+        if proposal is None:
+            raise Http404("No such proposal.")
+        record = proposal.record
+        if request.method == "POST":
+            return self._act(request, proposal)
+        live = editorial.capture(record, editorial.followed_keys(record))
+        model = type(record)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(proposal),
+            "proposal": proposal,
+            "record": record,
+            "changes": history.compare(
+                history.RecordState(model, live, record.pk), history.RecordState(model, proposal.snapshot, record.pk)
+            ),
+            "actions": editorial.allowed_proposal_transitions(proposal, request.user),
+            "stale": record.edit_revision != proposal.based_on_revision,
+        }
+        return TemplateResponse(request, self.change_form_template, context)
+
+    def _act(self, request, proposal):
+        action = request.POST.get("action")
+        try:
+            if action == ProposalState.APPROVED:
+                editorial.approve(proposal, user=request.user)
+                message = f"Approved: “{proposal.record}” now shows the proposed change, a new version in its history."
+            elif action == ProposalState.RETURNED:
+                editorial.request_changes(proposal, user=request.user, comment=request.POST.get("comment", ""))
+                message = f"Returned to {proposal.proposed_by} with your comment."
+            elif action == ProposalState.SUBMITTED:
+                editorial.submit_proposal(proposal, user=request.user, note=request.POST.get("note", ""))
+                message = "Submitted for review."
+            elif action == ProposalState.WITHDRAWN:
+                editorial.withdraw(proposal, user=request.user)
+                message = "Withdrawn: the published version stays as it is."
+            else:
+                raise editorial.EditorialError("Choose what to do with this proposal.")
+        except editorial.EditorialError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, message)
+        return redirect(request.path)
 
 
 def attention_board_view(request):

@@ -7,26 +7,19 @@ import difflib
 import re
 
 import reversion
+from django.apps import apps
+from django.core import serializers
 from django.db import models, transaction
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from reversion.models import Version
 
 from cases.citations import CITE_PATTERN
+from cases.editorial import WORKFLOW_FIELDS, EditorialError, apply_snapshot, snapshot_of_version
 from cases.models import Source, Status
 
-# Fields that describe the workflow rather than the content: not compared, not restored.
-WORKFLOW_FIELDS = {
-    "status",
-    "created_at",
-    "updated_at",
-    "published_at",
-    "reviewed_at",
-    "status_changed_at",
-    "status_changed_by",
-    "edit_revision",
-    "peak_authorised_strength",
-}
+# Fields that describe the workflow or are derived: not compared, not restored.
+NOT_COMPARED = WORKFLOW_FIELDS | {"peak_authorised_strength", "rendered"}
 
 
 # Words, runs of white space and single punctuation marks: a changed comma shows as a comma.
@@ -117,13 +110,58 @@ def _display(model, name, value):
     return str(value)
 
 
-def _related_rows(version):
-    """The inline rows saved with a version, as readable lines grouped by kind."""
-    rows = {}
-    for other in version.revision.version_set.exclude(pk=version.pk).select_related("content_type"):
-        label = other.content_type.model_class()._meta.verbose_name_plural.capitalize()
-        rows.setdefault(label, []).append(other.object_repr)
-    return {label: sorted(lines) for label, lines in rows.items()}
+class RecordState:
+    """
+    One state of a record with its inline rows, from a saved version or from a snapshot (a
+    proposal, or the record as it is now): what compare() compares.
+    """
+
+    def __init__(self, model, snapshot, record_pk):
+        self.model = model
+        label = model._meta.label_lower
+        own = next(item for item in snapshot if item["model"] == label and str(item["pk"]) == str(record_pk))
+        self.field_dict = _field_dict(own)
+        # (kind, id): (readable line, data): a row whose data differ shows as changed.
+        self.rows = {
+            (item["model"], str(item["pk"])): (item["repr"], _comparable(item)) for item in snapshot if item is not own
+        }
+
+    @classmethod
+    def of_version(cls, version):
+        return cls(version.content_type.model_class(), snapshot_of_version(version), version.object_id)
+
+
+def _field_dict(item):
+    deserialized = next(serializers.deserialize(item["format"], item["data"], ignorenonexistent=True))
+    obj = deserialized.object
+    fields = {field.name: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+    fields.update({name: [int(pk) for pk in ids] for name, ids in (deserialized.m2m_data or {}).items()})
+    return fields
+
+
+def _comparable(item):
+    fields = _field_dict(item)
+    return {name: value for name, value in fields.items() if name not in NOT_COMPARED and name != "id"}
+
+
+def _state(version_or_state):
+    return version_or_state if isinstance(version_or_state, RecordState) else RecordState.of_version(version_or_state)
+
+
+def _related_rows(old, new):
+    """Inline rows added, removed or changed between two states, grouped by kind."""
+    changes = {}
+    for key in sorted(set(old.rows) | set(new.rows)):
+        model = apps.get_model(key[0])
+        label = model._meta.verbose_name_plural.capitalize()
+        entry = changes.setdefault(label, {"removed": [], "added": [], "changed": []})
+        if key not in new.rows:
+            entry["removed"].append(old.rows[key][0])
+        elif key not in old.rows:
+            entry["added"].append(new.rows[key][0])
+        elif old.rows[key][1] != new.rows[key][1]:
+            entry["changed"].append(new.rows[key][0])
+    return {label: entry for label, entry in changes.items() if any(entry.values())}
 
 
 def compare(old_version, new_version, public=False):
@@ -131,12 +169,13 @@ def compare(old_version, new_version, public=False):
     Field-by-field differences between two versions of one record. `public` leaves out inline
     rows (they may name unpublished records) and the keys of unpublished sources in text.
     """
-    model = new_version.content_type.model_class()
-    old, new = old_version.field_dict, new_version.field_dict
+    old_state, new_state = _state(old_version), _state(new_version)
+    model = new_state.model
+    old, new = old_state.field_dict, new_state.field_dict
     changes = []
     for field in model._meta.get_fields():
         name = field.name
-        if name in WORKFLOW_FIELDS or not getattr(field, "concrete", False) or field.auto_created:
+        if name in NOT_COMPARED or not getattr(field, "concrete", False) or field.auto_created:
             continue
         if name not in old and name not in new:
             continue
@@ -160,54 +199,33 @@ def compare(old_version, new_version, public=False):
             )
     if public:
         return changes
-    old_rows, new_rows = _related_rows(old_version), _related_rows(new_version)
-    for label in sorted(set(old_rows) | set(new_rows)):
-        removed = sorted(set(old_rows.get(label, [])) - set(new_rows.get(label, [])))
-        added = sorted(set(new_rows.get(label, [])) - set(old_rows.get(label, [])))
-        if removed or added:
-            changes.append({"label": label, "rows": True, "removed": removed, "added": added})
+    for label, rows in _related_rows(old_state, new_state).items():
+        changes.append({"label": label, "rows": True, **{name: sorted(lines) for name, lines in rows.items()}})
     return changes
 
 
-def _missing_references(version):
-    """Records a version's rows point at that no longer exist, described for a person."""
-    missing = []
-    for row_version in version.revision.version_set.select_related("content_type"):
-        model = row_version.content_type.model_class()
-        data = row_version.field_dict
-        for field in model._meta.concrete_fields:
-            if not field.is_relation or field.name in WORKFLOW_FIELDS or field.name == "content_type":
-                continue
-            target_id = data.get(field.attname, data.get(field.name))
-            if target_id is None:
-                continue
-            related = field.related_model
-            if related is model:
-                continue
-            if not related._default_manager.filter(pk=target_id).exists():
-                missing.append(f"{related._meta.verbose_name} #{target_id} (used by {row_version.object_repr})")
-    return missing
+def version_number(version):
+    """A version's number among its record's versions, the first being 1."""
+    return (
+        Version.objects.get_for_object_reference(version.content_type.model_class(), version.object_id)
+        .filter(pk__lte=version.pk)
+        .count()
+    )
 
 
 def restore(version, *, user):
     """Bring back a version (inline rows included) as a new version; keep the current status."""
-    missing = _missing_references(version)
-    if missing:
-        raise RestoreError(
-            "This version cannot be restored because it refers to records that have since been deleted: "
-            + "; ".join(missing)
-            + ". Recreate them, or restore a later version."
-        )
     model = version.content_type.model_class()
+    number = version_number(version)
     with transaction.atomic(), reversion.create_revision():
         current = model._default_manager.select_for_update().get(pk=version.object_id)
-        workflow = {name: getattr(current, name) for name in WORKFLOW_FIELDS if hasattr(current, name)}
-        version.revision.revert(delete=True)
+        try:
+            apply_snapshot(current, snapshot_of_version(version))
+        except EditorialError as error:
+            raise RestoreError(f"Version {number} cannot be restored. {error}") from None
         restored = model._default_manager.get(pk=version.object_id)
-        for name, value in workflow.items():
-            setattr(restored, name, value)
         restored.save()
         reversion.set_user(user)
-        reversion.set_comment(f"Restored the version of {version.revision.date_created:%d %B %Y %H:%M}")
+        reversion.set_comment(f"Restored version {number}")
         reversion.add_to_revision(restored)
     return restored

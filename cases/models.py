@@ -238,6 +238,10 @@ class PublishableQuerySet(models.QuerySet):
 class TransitionNotAllowed(Exception):
     """A status change the workflow or the user's role does not allow; the message says why."""
 
+    def __init__(self, message, problems=()):
+        super().__init__(message)
+        self.problems = list(problems)
+
 
 class Publishable(models.Model):
     """
@@ -247,7 +251,8 @@ class Publishable(models.Model):
     and withdraw; only reviewers (the `publish_*` permission) publish, unpublish and archive.
     """
 
-    # (from, to): (verb, needs the publish permission)
+    # (from, to): (verb, needs the publish permission). Submitting and publishing also pass the
+    # citation gate (cases/editorial.py): a record that cites what readers cannot check stays back.
     TRANSITIONS = {
         (Status.DRAFT, Status.REVIEW): ("submit for review", False),
         (Status.REVIEW, Status.DRAFT): ("return to draft", False),
@@ -327,6 +332,16 @@ class Publishable(models.Model):
         verb, needs_publish = rule
         if not self._may(user, needs_publish):
             raise TransitionNotAllowed(f"Only reviewers may {verb} {self._meta.verbose_name_plural}.")
+        if status in (Status.REVIEW, Status.PUBLISHED):
+            from cases.editorial import citation_problems  # the gate reads the records this module defines
+
+            problems = citation_problems(self)
+            if problems:
+                raise TransitionNotAllowed(
+                    f"“{self}” cannot be {'published' if status == Status.PUBLISHED else 'submitted'} yet: "
+                    + " ".join(problem.message for problem in problems),
+                    problems,
+                )
         now = timezone.now()
         self.status = status
         self.status_changed_at = now
@@ -417,6 +432,9 @@ class Objective(models.Model):
 
 class Source(Publishable):
     Kind = SourceKind
+
+    # A source is a reference, not a text to review: a reviewer may publish a draft one directly.
+    TRANSITIONS = {**Publishable.TRANSITIONS, (Status.DRAFT, Status.PUBLISHED): ("publish", True)}
 
     key = models.CharField(
         max_length=80,
@@ -969,3 +987,62 @@ reversion.register(
         "citations",
     ],
 )
+
+
+class ProposalState(models.TextChoices):
+    DRAFT = "draft", "Not yet submitted"
+    SUBMITTED = "submitted", "Waiting for review"
+    RETURNED = "returned", "Changes requested"
+    APPROVED = "approved", "Approved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_PROPOSAL_STATES = [ProposalState.DRAFT, ProposalState.SUBMITTED, ProposalState.RETURNED]
+
+
+class Proposal(models.Model):
+    """
+    A change an editor proposes to a published record, kept aside until a reviewer approves it:
+    readers see the published version, unchanged, until then. The change is a snapshot of the
+    whole record with its inline rows, in django-reversion's format (cases/editorial.py).
+    """
+
+    State = ProposalState
+    OPEN_STATES = OPEN_PROPOSAL_STATES
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    snapshot = models.JSONField(help_text="The proposed record and inline rows, as serialised versions.")
+    based_on_revision = models.PositiveIntegerField(help_text="The record's edit revision the change was made from.")
+    state = models.CharField(max_length=10, choices=State, default=State.DRAFT)
+    note = models.TextField(blank=True, help_text="The editor's note to the reviewer.")
+    review_comment = models.TextField(blank=True, help_text="The reviewer's comment when asking for changes.")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "created_at"]
+        indexes = [models.Index(fields=["content_type", "object_id", "state"])]
+        constraints = [
+            choice_constraint("proposal", "state", ProposalState),
+            # One open proposal per record: a second editor's change waits for the first.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=Q(state__in=OPEN_PROPOSAL_STATES),
+                name="proposal_one_open_per_record",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Proposed change to “{self.record}” by {self.proposed_by}"
+
+    @property
+    def is_open(self):
+        return self.state in self.OPEN_STATES

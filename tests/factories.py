@@ -88,6 +88,9 @@ def make_case(slug=None, *, organizations=(), countries=(), challenges=(), objec
         "summary": "A mission.",
         "body": "## Background\n\nText.",
         "status": Status.PUBLISHED,
+        # A test's case study cites no source for its infobox facts unless the test gives it
+        # some: they are marked unverified, as the citation gate asks of uncited facts.
+        "unverified_facts": list(CaseStudy.CITABLE_FACTS),
     }
     values.update(fields)
     case = CaseStudy.objects.create(slug=slug or f"case-{n}", **values)

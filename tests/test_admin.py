@@ -46,6 +46,8 @@ def case_form(**overrides):
         "summary": "Set up in 2003. [[cite:unsc-res-1509-2003]]",
         "body": "## Background\n\nText [[cite:unsc-res-1509-2003|para. 1]].",
         "lessons": "",
+        "depth": "full",
+        "unverified_facts": "[]",
         "status": "draft",
     }
     prefixes = {

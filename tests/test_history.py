@@ -7,8 +7,8 @@ import reversion
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from cases import history
-from cases.models import CaseOrganization, CaseStudy, Organization, Status, TimelineEvent
+from cases import editorial, history
+from cases.models import CaseOrganization, CaseStudy, Objective, Organization, Proposal, Status, TimelineEvent
 from tests.factories import add_event, make_case, make_country, make_objective, make_organization
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_versions_list_and_compare_in_the_admin(client, reviewer, edited_case):
     client.force_login(reviewer)
     url = reverse("admin:cases_casestudy_history", args=[edited_case.pk])
     page = client.get(url).content.decode()
-    assert "Vandalised" in page and "First version" in page and "Restore this version" in page
+    assert "Vandalised" in page and "First version" in page and "Restore version 1" in page
     newest, oldest = history.versions_of(edited_case)[:2]
     compare = client.get(
         reverse("admin:cases_casestudy_compare", args=[edited_case.pk]), {"from": oldest.pk, "to": newest.pk}
@@ -53,13 +53,16 @@ def test_restore_brings_back_fields_and_inline_rows_as_a_new_version(client, rev
     client.force_login(reviewer)
     oldest = history.versions_of(edited_case).last()
     before = history.versions_of(edited_case).count()
-    response = client.post(reverse("admin:cases_casestudy_restore", args=[edited_case.pk, oldest.pk]), follow=True)
-    assert any("nothing was lost" in str(m) for m in get_messages(response.wsgi_request))
+    url = reverse("admin:cases_casestudy_restore", args=[edited_case.pk, oldest.pk])
+    response = client.post(url, {"confirmed": "1"}, follow=True)
+    assert any(
+        "Restored version 1" in str(m) and "nothing was lost" in str(m) for m in get_messages(response.wsgi_request)
+    )
     edited_case.refresh_from_db()
     assert "1991" in edited_case.body
     assert list(edited_case.timeline_events.values_list("title", flat=True)) == ["Lomé Peace Agreement"]
     assert history.versions_of(edited_case).count() == before + 1
-    assert "Restored" in history.versions_of(edited_case).first().revision.get_comment()
+    assert history.versions_of(edited_case).first().revision.get_comment() == "Restored version 1"
     # The vandalised version is still there, and can itself be restored.
     assert history.versions_of(edited_case).filter(revision__comment="Vandalised").exists()
 
@@ -80,20 +83,53 @@ def test_restoring_a_version_that_points_at_a_deleted_record_explains(client, re
     Organization.objects.filter(pk=nato.pk).delete()
     client.force_login(reviewer)
     old = history.versions_of(case).get(revision__comment="With NATO")
-    response = client.post(reverse("admin:cases_casestudy_restore", args=[case.pk, old.pk]), follow=True)
+    response = client.post(
+        reverse("admin:cases_casestudy_restore", args=[case.pk, old.pk]), {"confirmed": "1"}, follow=True
+    )
     assert response.status_code == 200
     text = " ".join(str(m) for m in get_messages(response.wsgi_request))
     assert "cannot be restored" in text and "organisation" in text.lower()
     assert CaseStudy.objects.get(pk=case.pk).roles.count() == 0
 
 
-def test_editors_cannot_restore_published_records(client, editor, edited_case):
+def test_an_editors_restore_of_a_published_record_is_a_proposal_for_review(client, editor, reviewer, edited_case):
     client.force_login(editor)
     oldest = history.versions_of(edited_case).last()
-    response = client.post(reverse("admin:cases_casestudy_restore", args=[edited_case.pk, oldest.pk]))
-    assert response.status_code == 403
+    url = reverse("admin:cases_casestudy_restore", args=[edited_case.pk, oldest.pk])
+    asked = client.post(url)  # not yet confirmed: the page says what would change
+    assert "Propose restoring version 1" in asked.content.decode()
+    response = client.post(url, {"confirmed": "1"}, follow=True)
+    assert any("proposed for review" in str(m) for m in get_messages(response.wsgi_request))
     edited_case.refresh_from_db()
-    assert "1995" in edited_case.body
+    assert "1995" in edited_case.body  # readers still see the published version
+    proposal = Proposal.objects.get()
+    assert proposal.state == Proposal.State.SUBMITTED and proposal.note == "Restore version 1"
+    editorial.approve(proposal, user=reviewer)
+    edited_case.refresh_from_db()
+    assert "1991" in edited_case.body
+
+
+def test_restoring_a_published_record_asks_first(client, reviewer, edited_case):
+    client.force_login(reviewer)
+    oldest = history.versions_of(edited_case).last()
+    before = history.versions_of(edited_case).count()
+    response = client.post(reverse("admin:cases_casestudy_restore", args=[edited_case.pk, oldest.pk]))
+    assert "Restore version 1" in response.content.decode() and "changes what readers see" in response.content.decode()
+    assert history.versions_of(edited_case).count() == before
+
+
+def test_restoring_a_version_whose_objective_was_deleted_names_it(client, reviewer):
+    stabilisation = Objective.objects.create(slug="stabilisation", name="Stabilisation")
+    case = make_case(objectives=[stabilisation])
+    save_version(case, reviewer, "With the objective")
+    stabilisation.delete()
+    client.force_login(reviewer)
+    old = history.versions_of(case).get(revision__comment="With the objective")
+    url = reverse("admin:cases_casestudy_restore", args=[case.pk, old.pk])
+    response = client.post(url, {"confirmed": "1"}, follow=True)
+    assert response.status_code == 200
+    text = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "Version 1 cannot be restored" in text and "objective #" in text
 
 
 def test_public_history_shows_published_versions_only(client, reviewer):

@@ -92,11 +92,11 @@ def test_reviewer_publishes_with_an_admin_action(client, reviewer):
     assert all(c.status_changed_by == reviewer for c in CaseStudy.objects.all())
 
 
-def test_editors_cannot_change_or_delete_published_records(client, editor, reviewer, superuser):
+def test_editors_propose_changes_to_published_records_and_cannot_delete_them(client, editor, reviewer, superuser):
     case = make_case(status=Status.PUBLISHED)
     client.force_login(editor)
     change = client.get(reverse("admin:cases_casestudy_change", args=[case.pk])).content.decode()
-    assert 'name="_save"' not in change  # read-only view
+    assert "kept as a proposed change for a reviewer" in change and 'name="_submit_proposal"' in change
     assert client.post(reverse("admin:cases_casestudy_delete", args=[case.pk]), {"post": "yes"}).status_code == 403
     client.force_login(reviewer)
     assert client.post(reverse("admin:cases_casestudy_delete", args=[case.pk]), {"post": "yes"}).status_code == 403
