@@ -71,6 +71,9 @@ def pages_for(cases, samples):
         ("detail", "case study page", f"/cases/{samples['case_slug']}/"),
         ("organization", "organisation page", f"/organizations/{samples['organization_slug']}/"),
         ("export_csv", "/cases/export.csv", "/cases/export.csv"),
+        ("about", "about page", "/about/"),
+        ("methodology", "methodology page", "/about/methodology/"),
+        ("editorial_policy", "editorial policy page", "/about/editorial-policy/"),
         (FLOOR, "floor /_floor/", "/_floor/"),
     ]
 

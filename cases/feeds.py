@@ -95,7 +95,24 @@ class SourceSitemap(PublishedSitemap):
     priority = 0.3
 
 
+class AboutSitemap(PublishedSitemap):
+    """The pages that say what the casebook is: fixed text, no record behind them."""
+
+    changefreq = "yearly"
+    priority = 0.4
+
+    def items(self):
+        return ["cases:about", "cases:methodology", "cases:editorial_policy"]
+
+    def location(self, item):
+        return reverse(item)
+
+    def lastmod(self, item):
+        return None
+
+
 SITEMAPS = {
+    "about": AboutSitemap,
     "cases": CaseStudySitemap,
     "organizations": OrganizationSitemap,
     "challenges": ChallengeSitemap,

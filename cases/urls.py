@@ -1,5 +1,6 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, re_path
+from django.views.generic import TemplateView
 
 from cases import views
 from cases.feeds import SITEMAPS, LatestChangesFeed
@@ -24,6 +25,17 @@ urlpatterns = [
         r"^sources/(?P<key>[a-z0-9-]+)/cite\.(?P<fmt>bib|ris)$",
         views.BibliographyExportView.as_view(),
         name="source_export",
+    ),
+    path("about/", TemplateView.as_view(template_name="cases/about/about.html"), name="about"),
+    path(
+        "about/methodology/",
+        TemplateView.as_view(template_name="cases/about/methodology.html"),
+        name="methodology",
+    ),
+    path(
+        "about/editorial-policy/",
+        TemplateView.as_view(template_name="cases/about/editorial_policy.html"),
+        name="editorial_policy",
     ),
     path("search/", views.SearchView.as_view(), name="search"),
     path("compare/", views.CompareView.as_view(), name="compare"),

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -73,6 +74,16 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 # The address readers should cite: used in "Cite this page", feeds and the sitemap.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Where readers send corrections; the editorial policy page shows it when it is set.
+CORRECTIONS_EMAIL = os.environ.get("CASEBOOK_CORRECTIONS_EMAIL", "").strip()
+if CORRECTIONS_EMAIL:
+    try:
+        validate_email(CORRECTIONS_EMAIL)
+    except ValidationError:
+        raise ImproperlyConfigured(
+            f"CASEBOOK_CORRECTIONS_EMAIL must be an email address, not {CORRECTIONS_EMAIL!r}."
+        ) from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -19,6 +19,9 @@ PAGES = [
     "/search/?q=ceasefire",
     "/search/?q=zzzzqqq",
     "/compare/?cases=kosovo-kfor&cases=somalia-amisom",
+    "/about/",
+    "/about/methodology/",
+    "/about/editorial-policy/",
     "/no-such-page/",
 ]
 WIDTHS = [360, 1280]

@@ -4,7 +4,14 @@ import re
 
 from playwright.sync_api import expect
 
-PAGES = ["/", "/cases/", "/cases/kosovo-kfor/", "/compare/?cases=kosovo-kfor&cases=somalia-amisom", "/sources/"]
+PAGES = [
+    "/",
+    "/cases/",
+    "/cases/kosovo-kfor/",
+    "/compare/?cases=kosovo-kfor&cases=somalia-amisom",
+    "/sources/",
+    "/about/methodology/",
+]
 WIDTHS = [360, 768, 1024, 1440]
 
 
