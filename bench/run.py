@@ -70,6 +70,9 @@ def pages_for(cases, samples):
         ("cases_deep_page", f"/cases/?page={deep_page}", f"/cases/?page={deep_page}"),
         ("detail", "case study page", f"/cases/{samples['case_slug']}/"),
         ("organization", "organisation page", f"/organizations/{samples['organization_slug']}/"),
+        ("version", "case study, version 1", f"/cases/{samples['case_slug']}/v/1/"),
+        ("history", "case study history", f"/cases/{samples['case_slug']}/history/"),
+        ("organization_history", "organisation history", f"/organizations/{samples['organization_slug']}/history/"),
         ("export_csv", "/cases/export.csv", "/cases/export.csv"),
         (FLOOR, "floor /_floor/", "/_floor/"),
     ]
