@@ -537,8 +537,11 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
             # SQLite never gathers statistics by itself (the content loader does), so on request.
             cursor.execute("ANALYZE")
 
-    elapsed = time.monotonic() - started
     lead_org = organizations[0]
+    keep_two_versions(CaseStudy.objects.get(slug=f"synthetic-mission-{(n + 1) // 2}"))
+    keep_two_versions(Organization.objects.get(pk=lead_org.pk))
+
+    elapsed = time.monotonic() - started
     return {
         "counts": {**sizes, **counts, "search_documents": indexed},
         "seconds": round(elapsed, 2),
@@ -553,6 +556,17 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
             "search_one": f"SYN{(n + 1) // 2}",
         },
     }
+
+
+def keep_two_versions(record):
+    """Two published versions of a sample record, for its version and history pages (bulk_create keeps none)."""
+    import reversion
+
+    for summary in (record.summary, record.summary + " Revised after review."):
+        with reversion.create_revision():
+            record.summary = summary
+            record.save()
+            reversion.set_comment("Benchmark version")
 
 
 def main(argv=None):

@@ -530,18 +530,19 @@ def _with_period(text):
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-def cite_case_study(case, accessed=None):
+def cite_case_study(case, accessed=None, *, url=None, updated=None):
     """
     Ready-made citations of a case study page, for "Cite this page".
 
     Returns {"apa": str, "chicago": str, "bibtex": str}. APA and Chicago are plain text with the
     title, the site name, the last-updated date (`case.updated_at`), the access date and the
     permanent URL (`settings.SITE_URL` + the page's path); BibTeX is an @misc entry keyed
-    casebook-<slug>. `accessed` is a date, today by default.
+    casebook-<slug>. `accessed` is a date, today by default. A past version is cited at its own
+    `url`, with the date it was `updated` (saved).
     """
     accessed = accessed or timezone.localdate()
-    updated = timezone.localdate(case.updated_at)
-    url = settings.SITE_URL + case.get_absolute_url()
+    updated = timezone.localdate(updated or case.updated_at)
+    url = url or settings.SITE_URL + case.get_absolute_url()
     title = " ".join(case.title.split())
     apa = (
         f"{_with_period(title)} ({updated.year}, {MONTH_NAMES[updated.month - 1]} {updated.day}). {SITE_NAME}. "

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -962,6 +963,21 @@ class Contribution(models.Model):
 
     def __str__(self):
         return f"{self.country} ({self.get_role_display().lower()})"
+
+
+class SourceSnapshot(models.Model):
+    """
+    The details of the sources a published version cites, as they were when it was saved, so
+    that a later edit to a source never changes an old version's references (cases/versions.py).
+    Only sources published at that moment are kept: a draft source's details are never stored here.
+    """
+
+    revision = models.OneToOneField("reversion.Revision", on_delete=models.CASCADE, related_name="source_snapshot")
+    # {"<source id>": {"key": ..., "title": ..., ...}}: the serialised fields of each source.
+    sources = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+
+    def __str__(self):
+        return f"sources of revision {self.revision_id}"
 
 
 # History: a version of a record includes its inline rows, so restoring a version restores them.

@@ -86,15 +86,20 @@ def case_study_for_page(slug, user):
     return get_object_or_404(case_studies_with_facts(CaseStudy.objects.visible_to(user)), slug=slug)
 
 
-def case_study_page(case):
-    """Everything the case-study page shows, rendered in reading order so footnotes number up."""
+def case_study_page(case, *, citations=None, sources=None):
+    """
+    Everything the case-study page shows, rendered in reading order so footnotes number up.
+    A past version (cases/versions.py) brings its own citation rows and sources, as they were.
+    """
     events = list(case.timeline_events.all())
     challenges = list(case.case_challenges.all())
     contributions = list(case.contributions.all())
-    grouped = citations_by_object([case, *events, *challenges, *contributions])
+    if citations is None:
+        citations = citations_by_object([case, *events, *challenges, *contributions])
+    grouped = citations
     texts = [case.summary, case.body, case.lessons]
     texts += [item.description for item in events + challenges]
-    references = References(published_sources(cited_keys(*texts)))
+    references = References(dict(sources) if sources is not None else published_sources(cited_keys(*texts)))
     for citation_list in grouped.values():
         for citation in citation_list:
             references.sources_by_key.setdefault(citation.source.key, citation.source)
@@ -152,10 +157,12 @@ def case_study_page(case):
     }
 
 
-def record_page(record):
-    """Summary and body of an organisation or challenge, with its whole-record citations."""
-    grouped = citations_by_object([record])
-    references = References(published_sources(cited_keys(record.summary, record.body)))
+def record_page(record, *, citations=None, sources=None):
+    """Summary and body of an organisation or challenge, with its whole-record citations (as case_study_page)."""
+    grouped = citations if citations is not None else citations_by_object([record])
+    if sources is None:
+        sources = published_sources(cited_keys(record.summary, record.body))
+    references = References(dict(sources))
     for citation in _citations_for(grouped, record):
         references.sources_by_key.setdefault(citation.source.key, citation.source)
     summary = references.render(record.rendered.get("summary"))

@@ -10,7 +10,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import exports, history, search, selectors
+from cases import exports, search, selectors, versions
 from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, Source
@@ -79,6 +79,29 @@ class ForgivingPaginationMixin:
         return context
 
 
+class CiteAsMixin:
+    """
+    A published record's page names the permanent address of its latest version as the one to
+    cite: in "Cite this page" and in a `Link: <…>; rel="cite-as"` header (RFC 8574).
+    """
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        number = versions.latest_number(self.object, self.request)
+        context["this_version"] = number and {
+            "number": number,
+            "url": settings.SITE_URL + versions.version_path(self.object, number),
+        }
+        context["history_url"] = versions.history_path(self.object)
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context["this_version"]:
+            response["Link"] = f'<{context["this_version"]["url"]}>; rel="cite-as"'
+        return response
+
+
 class HomeView(TemplateView):
     template_name = "cases/home.html"
 
@@ -127,7 +150,7 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
         return context
 
 
-class CaseStudyDetailView(DetailView):
+class CaseStudyDetailView(CiteAsMixin, DetailView):
     template_name = "cases/casestudy_detail.html"
     context_object_name = "case"
 
@@ -150,7 +173,7 @@ class OrganizationListView(ListView):
         return selectors.organization_list()
 
 
-class OrganizationDetailView(DetailView):
+class OrganizationDetailView(CiteAsMixin, DetailView):
     template_name = "cases/organization_detail.html"
     context_object_name = "organization"
 
@@ -172,7 +195,7 @@ class ChallengeListView(ListView):
         return selectors.challenge_list()
 
 
-class ChallengeDetailView(DetailView):
+class ChallengeDetailView(CiteAsMixin, DetailView):
     template_name = "cases/challenge_detail.html"
     context_object_name = "challenge"
 
@@ -204,7 +227,7 @@ class SourceListView(ForgivingPaginationMixin, ListView):
         return context
 
 
-class SourceDetailView(DetailView):
+class SourceDetailView(CiteAsMixin, DetailView):
     template_name = "cases/source_detail.html"
     context_object_name = "source"
     slug_field = "key"
@@ -219,18 +242,64 @@ class SourceDetailView(DetailView):
         return context
 
 
-class CaseStudyHistoryView(DetailView):
-    """The published versions of a case study, each with what changed since the one before."""
+# Each kind of versioned record: the plural shown in breadcrumbs and the name of its list's URL.
+VERSIONED_KINDS = {
+    CaseStudy: ("Case studies", "cases:list"),
+    Organization: ("Organisations", "cases:organization_list"),
+    Challenge: ("Challenges", "cases:challenge_list"),
+    Source: ("Sources", "cases:source_list"),
+}
 
-    template_name = "cases/casestudy_history.html"
-    context_object_name = "case"
 
-    def get_queryset(self):
-        return CaseStudy.objects.visible_to(self.request.user)
+class VersionedRecordMixin:
+    """The live record a version or history page belongs to: published, or any for staff."""
+
+    model = None
+    lookup = "slug"
+
+    def get_record(self):
+        records = self.model.objects.visible_to(self.request.user)
+        return get_object_or_404(records, **{self.lookup: self.kwargs[self.lookup]})
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["entries"] = history.public_history(self.object)
+        plural, list_url_name = VERSIONED_KINDS[self.model]
+        context["kind"] = {"plural": plural, "list_url": reverse(list_url_name)}
+        return context
+
+
+class RecordVersionView(VersionedRecordMixin, TemplateView):
+    """One public version of a record, as it was published, at its permanent address."""
+
+    def get_template_names(self):
+        return [f"cases/{self.model._meta.model_name}_version.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        record = self.get_record()
+        context.update(versions.version_page(record, self.kwargs["number"]))
+        context["this_version"] = {"number": context["version"].number, "url": context["version"].permanent_url}
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response["Link"] = f'<{context["this_version"]["url"]}>; rel="cite-as"'
+        return response
+
+
+class RecordHistoryView(VersionedRecordMixin, TemplateView):
+    """A record's public versions, newest first, with what changed; any two compared on request."""
+
+    template_name = "cases/record_history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        record = self.get_record()
+        context.update({"record": record, "entries": versions.public_history(record)})
+        if "from" in self.request.GET or "to" in self.request.GET:
+            context["comparison"], context["comparison_message"] = versions.comparison(
+                record, self.request.GET.get("from"), self.request.GET.get("to")
+            )
         return context
 
 
