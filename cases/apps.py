@@ -9,8 +9,6 @@ class CasesConfig(AppConfig):
     def ready(self):
         # Derived data (rendered text, search and facet indexes, the content version) follows
         # every change of content through signals, all connected here.
-        from cases import checks, derived, versions  # noqa: F401 (importing checks registers them)
+        from cases import checks, derived  # noqa: F401 (importing checks registers them)
 
         derived.connect()
-        # Every revision of a published record keeps the details of the sources it cites.
-        versions.connect()

@@ -11,6 +11,8 @@ keep four kinds of derived data in step:
 3. facet rows (cases/facet_index.py): the options a published case study carries, which the
    list counts; rewritten when the case study or any of its links change;
 4. the peak authorised strength of a case study, the list's sort key, from its figures;
+5. with each new version of a published record, the details of the sources it cites
+   (cases/versions.py), so that its permanent page keeps the references it was published with;
 
 and, last, the content version (cases/cache.py): any change moves it on once the transaction
 commits, so no cached page outlives what it shows.
@@ -22,8 +24,9 @@ followed by `rebuild_all()`.
 from django.apps import apps
 from django.db.models import Max, OuterRef, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from reversion.signals import post_revision_commit
 
-from cases import facet_index, search_index
+from cases import facet_index, search_index, versions
 from cases.cache import bump_content_version
 from cases.citations import render_markdown
 from cases.models import (
@@ -159,6 +162,7 @@ def connect():
         m2m_changed.connect(index_m2m_change, sender=through, dispatch_uid=f"facets-m2m-{through._meta.label}")
     for model in (Country, Objective):
         post_delete.connect(unindex_option, sender=model, dispatch_uid=f"facets-option-{model._meta.label}")
+    post_revision_commit.connect(versions.snapshot_cited_sources, dispatch_uid="source-snapshot")
     post_save.connect(strength_changed, sender=StrengthFigure, dispatch_uid="peak-strength-save")
     post_delete.connect(strength_changed, sender=StrengthFigure, dispatch_uid="peak-strength-delete")
 

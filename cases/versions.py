@@ -31,7 +31,6 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.html import strip_tags
 from reversion.models import Version
-from reversion.signals import post_revision_commit
 
 from cases import exports, selectors
 from cases.cache import computed_once_per_version
@@ -254,10 +253,6 @@ def snapshot_cited_sources(sender, revision, versions, **kwargs):
     cited = Source.objects.published().filter(Q(pk__in=ids) | Q(key__in=keys)).order_by("pk")
     details = {str(entry["pk"]): entry["fields"] for entry in serializers.serialize("python", cited)}
     SourceSnapshot.objects.create(revision=revision, sources=details)
-
-
-def connect():
-    post_revision_commit.connect(snapshot_cited_sources, dispatch_uid="source-snapshot")
 
 
 def _source_from(pk, fields):

@@ -24,7 +24,7 @@ def let_editors_propose(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0018_constraints_from_choices'),
+        ('cases', '0021_source_snapshot'),
         ('contenttypes', '0002_remove_content_type_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
