@@ -716,7 +716,7 @@ def attention_board_view(request):
     context = {
         **admin.site.each_context(request),
         "title": "Needs attention",
-        **attention.board(),
+        **attention.board(request.user),
     }
     return TemplateResponse(request, "admin/cases/attention.html", context)
 

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from cases import editorial
 from cases.citations import CITE_PATTERN
 from cases.models import (
     CaseChallenge,
@@ -107,8 +108,15 @@ def stale_pages(now=None):
     return rows
 
 
-def board():
+def board(user=None):
+    """What needs attention; for a signed-in editor or reviewer, their proposals too."""
+    proposals = {}
+    if user is not None:
+        proposals["own_proposals"] = list(editorial.proposals_of(user))
+        if _reviews(user):
+            proposals["review_queue"] = list(editorial.review_queue())
     return {
+        **proposals,
         "uncited_facts": uncited_facts(),
         "uncited_sections": uncited_sections(),
         "waiting_for_review": waiting_for_review(),
@@ -118,5 +126,9 @@ def board():
     }
 
 
-def counts():
-    return {name: len(rows) for name, rows in board().items()}
+def counts(user=None):
+    return {name: len(rows) for name, rows in board(user).items()}
+
+
+def _reviews(user):
+    return any(user.has_perm(model.publish_permission()) for model in (CaseStudy, Organization, Challenge))

@@ -242,3 +242,20 @@ def test_editors_cannot_rename_countries_or_edit_citations_on_their_own(client, 
     delete = client.post(reverse("admin:cases_country_delete", args=[kosovo.pk]), {"post": "yes"})
     assert "“Kosovo (KFOR)” (published) uses Kosovo" in delete.content.decode()
     assert Country.objects.filter(pk=kosovo.pk).exists()
+
+
+def test_the_attention_board_shows_editors_their_proposals_and_reviewers_the_queue(client, editor, reviewer, kfor):
+    case, _ = kfor
+    client.force_login(editor)
+    propose(client, case, submit=True, summary="Proposed text.")
+    proposal = Proposal.objects.get()
+    editorial.request_changes(proposal, user=reviewer, comment="Cite the date.")
+    board = client.get(reverse("attention")).content.decode()
+    assert "Your proposed changes" in board and "Cite the date." in board
+    assert "Proposed changes to published pages" not in board
+    editorial.submit_proposal(proposal, user=editor)
+    client.force_login(reviewer)
+    board = client.get(reverse("attention")).content.decode()
+    assert "Proposed changes to published pages, oldest first (1)" in board and "Kosovo (KFOR)" in board
+    home = client.get(reverse("admin:index")).content.decode()
+    assert "1 proposed changes to published pages waiting for review" in home

@@ -5,6 +5,6 @@ from cases import attention
 register = template.Library()
 
 
-@register.simple_tag
-def attention_counts():
-    return attention.counts()
+@register.simple_tag(takes_context=True)
+def attention_counts(context):
+    return attention.counts(context["request"].user)
