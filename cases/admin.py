@@ -352,7 +352,7 @@ class CaseStudyAdmin(PublishableAdmin):
         CaseChallengeInline,
     ]
     fieldsets = [
-        ("Identity", {"fields": ["title", "slug", "mission_name", "acronym", "region", "countries"]}),
+        ("Identity", {"fields": ["title", "slug", "mission_name", "acronym", "official_names", "region", "countries"]}),
         (
             "Dates and mandate",
             {
