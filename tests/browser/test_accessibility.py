@@ -18,6 +18,9 @@ PAGES = [
     "/sources/unsc-res-1270-1999/",
     "/search/?q=ceasefire",
     "/search/?q=zzzzqqq",
+    "/search/?q=Kosvo+elephants",
+    "/search/?q=resolution&kind=source&page=2",
+    "/cases/?q=kosvo+elephants",
     "/compare/?cases=kosovo-kfor&cases=somalia-amisom",
     "/no-such-page/",
 ]
