@@ -67,6 +67,14 @@ def pages_for(cases, samples):
         ("cases_filtered", "/cases/ 3 filters", f"/cases/?{filters}"),
         ("search", f"/cases/?q={samples['search_word']} (1 in 10)", f"/cases/?q={samples['search_word']}"),
         ("search_one", f"/cases/?q={samples['search_one']} (1)", f"/cases/?q={samples['search_one']}"),
+        ("search_page", f"/search/?q={samples['search_word']}", f"/search/?q={samples['search_word']}"),
+        (
+            "search_kind",
+            f"/search/?q={samples['search_word']}&kind=case_study&page=2",
+            f"/search/?q={samples['search_word']}&kind=case_study&page=2",
+        ),
+        # A misspelt title word ("Synthetc"): nothing has it, so a "did you mean" is worked out.
+        ("search_misspelt", "/search/?q=synthetc", "/search/?q=synthetc"),
         ("cases_deep_page", f"/cases/?page={deep_page}", f"/cases/?page={deep_page}"),
         ("detail", "case study page", f"/cases/{samples['case_slug']}/"),
         ("organization", "organisation page", f"/organizations/{samples['organization_slug']}/"),

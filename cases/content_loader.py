@@ -294,6 +294,7 @@ class _Loader:
         values = {
             "name": item["name"],
             "category": item.get("category", ""),
+            "synonyms": "\n".join(item.get("synonyms") or []),
             "summary": item.get("summary", "").strip(),
             "body": (item.get("body") or "").strip(),
             "status": self.status(item),

@@ -7,7 +7,9 @@ keep four kinds of derived data in step:
 
 1. rendered text: each Markdown field as sanitised HTML (cases/citations.py), stored on the
    record itself before it is written, so no public request ever runs the Markdown parser;
-2. search documents (cases/search_index.py): one per published record, none for any other;
+2. search documents (cases/search_index.py): one per published record, none for any other; a
+   case study's also holds the names of its countries, organisations and objectives, so it is
+   rewritten when those links change or those names do (or an organisation is published or not);
 3. facet rows (cases/facet_index.py): the options a published case study carries, which the
    list counts; rewritten when the case study or any of its links change;
 4. the peak authorised strength of a case study, the list's sort key, from its figures;
@@ -23,7 +25,7 @@ followed by `rebuild_all()`.
 
 from django.apps import apps
 from django.db.models import Max, OuterRef, Subquery
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from reversion.signals import post_revision_commit
 
 from cases import facet_index, search_index, versions
@@ -87,6 +89,8 @@ def index_linked_case_study(sender, instance, origin=None, raw=False, **kwargs):
     if isinstance(origin, CaseStudy) or getattr(origin, "model", None) is CaseStudy:
         return
     facet_index.index(instance.case_study_id)
+    if sender is CaseOrganization:  # the organisation's name is in the case study's document
+        search_index.index_case_studies([instance.case_study_id])
 
 
 def index_m2m_change(sender, instance, action, reverse, pk_set, **kwargs):
@@ -101,14 +105,44 @@ def index_m2m_change(sender, instance, action, reverse, pk_set, **kwargs):
         return
     if not reverse:
         facet_index.index(instance.pk)
+        search_index.index_case_studies([instance.pk])
         return
-    for case_study_id in pk_set if pk_set is not None else getattr(instance, "_facet_cases_cleared", []):
+    case_study_ids = pk_set if pk_set is not None else getattr(instance, "_facet_cases_cleared", [])
+    for case_study_id in case_study_ids:
         facet_index.index(case_study_id)
+    search_index.index_case_studies(case_study_ids)
 
 
 def unindex_option(sender, instance, **kwargs):
     """A deleted country or objective takes its links with it, without a signal per link."""
     facet_index.unindex_option("country" if sender is Country else "objective", instance.pk)
+    search_index.index_case_studies(getattr(instance, "_named_in_cases", []))
+
+
+# What of a country, objective or organisation the documents of its case studies hold.
+NAMED_FIELDS = {Country: ("name",), Objective: ("name",), Organization: ("name", "acronym", "status")}
+
+
+def remember_names(sender, instance, raw=False, **kwargs):
+    """Before a save: what the documents of the record's case studies hold of it now."""
+    if raw or instance.pk is None:
+        return
+    instance._names_before = sender.objects.filter(pk=instance.pk).values_list(*NAMED_FIELDS[sender]).first()
+
+
+def reindex_named_cases(sender, instance, created=False, raw=False, **kwargs):
+    """After a save that changed a name (or an organisation's publication): rewrite its case studies' documents."""
+    if raw or created:
+        return
+    now = tuple(getattr(instance, field) for field in NAMED_FIELDS[sender])
+    if getattr(instance, "_names_before", now) == now:
+        return
+    search_index.index_case_studies(instance.case_studies.values_list("pk", flat=True))
+
+
+def remember_named_cases(sender, instance, **kwargs):
+    """Before a country or objective is deleted with its links: whose documents name it."""
+    instance._named_in_cases = list(instance.case_studies.values_list("pk", flat=True))
 
 
 # -- 4. peak authorised strength -------------------------------------------------------------
@@ -161,8 +195,12 @@ def connect():
     for through in (CaseStudy.countries.through, CaseStudy.objectives.through):
         m2m_changed.connect(index_m2m_change, sender=through, dispatch_uid=f"facets-m2m-{through._meta.label}")
     for model in (Country, Objective):
+        pre_delete.connect(remember_named_cases, sender=model, dispatch_uid=f"named-delete-{model._meta.label}")
         post_delete.connect(unindex_option, sender=model, dispatch_uid=f"facets-option-{model._meta.label}")
     post_revision_commit.connect(versions.snapshot_cited_sources, dispatch_uid="source-snapshot")
+    for model in NAMED_FIELDS:
+        pre_save.connect(remember_names, sender=model, dispatch_uid=f"named-before-{model._meta.label}")
+        post_save.connect(reindex_named_cases, sender=model, dispatch_uid=f"named-after-{model._meta.label}")
     post_save.connect(strength_changed, sender=StrengthFigure, dispatch_uid="peak-strength-save")
     post_delete.connect(strength_changed, sender=StrengthFigure, dispatch_uid="peak-strength-delete")
 

@@ -205,7 +205,7 @@ class CaseStudyFilter(django_filters.FilterSet):
     @cached_property
     def case_study_search(self):
         """The `q` match, made once: the results, their count and every facet count use it."""
-        return CaseStudySearch(self.active.get("q", ""))
+        return CaseStudySearch(self.active.get("q", ""), self.request)
 
     def paginated(self, queryset):
         """

@@ -575,6 +575,13 @@ class Challenge(Publishable):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(unique=True)
     category = models.CharField(max_length=15, choices=Category, db_index=True)
+    synonyms = models.TextField(
+        blank=True,
+        help_text=(
+            "Other words readers use for this challenge, one per line, e.g. spoilers. "
+            "Only search reads them: they are never shown as facts."
+        ),
+    )
     summary = cited_text(max_length=SUMMARY_LENGTH)
     body = cited_text(max_length=BODY_LENGTH, blank=True)
     rendered = rendered_text()

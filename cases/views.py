@@ -13,7 +13,7 @@ from django_filters.views import FilterView
 from cases import exports, search, selectors, versions
 from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter
-from cases.models import CaseStudy, Challenge, Organization, Source
+from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
 from cases.timeline import page_rows, timeline_chart, timeline_rows
 
 
@@ -145,9 +145,23 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
         ]
         context["facets"] = self.filterset.facets_cache
         context["chips"] = self.filterset.chips()
+        context.update(self.search_hints())
         # The timeline draws the results on this page: it stays short, above what it depicts.
         context["chart"] = timeline_chart(page_rows(context["object_list"]))
         return context
+
+    def search_hints(self):
+        """A "did you mean" (the same filters, the search corrected) and whether the search matched any word."""
+        search = self.filterset.case_study_search
+        if not search:
+            return {}
+        hints = {"matched_any": search.matched_any, "suggestion": search.suggestion}
+        if search.suggestion:
+            corrected = self.request.GET.copy()
+            corrected["q"] = search.suggestion
+            corrected.pop(self.page_kwarg, None)
+            hints["suggestion_href"] = "?" + corrected.urlencode()
+        return hints
 
 
 class CaseStudyDetailView(CiteAsMixin, DetailView):
@@ -304,7 +318,13 @@ class RecordHistoryView(VersionedRecordMixin, TemplateView):
 
 
 class SearchView(TemplateView):
+    """
+    Hits grouped by kind, the best of each; with `kind=`, every hit of that kind, page by page
+    (an unknown kind shows the groups).
+    """
+
     template_name = "cases/search.html"
+    hits_per_page = 20
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -315,14 +335,26 @@ class SearchView(TemplateView):
         terms = search.parse_query(query)
         if query.strip() and not terms:
             messages.append("Type at least one word or number to search for.")
+        kind_labels = dict(SearchDocument.Kind.choices)
+        kind = self.request.GET.get("kind", "")
         context.update(
             {
                 "query": query[: search.MAX_QUERY_LENGTH],
                 "messages_for_query": messages,
-                "groups": search.search_all(query) if terms else {},
                 "searched": bool(terms),
+                "groups": {},
+                "kind": kind if kind in kind_labels else "",
             }
         )
+        if not terms:
+            return context
+        if context["kind"]:
+            hits = search.KindHits(query, kind)
+            context.update(pagination_context(self.request, hits, self.hits_per_page))
+            context.update(kind_label=kind_labels[kind], matched_any=hits.matched_any, suggestion=None)
+        else:
+            results = search.search_all(query, request=self.request)
+            context.update(groups=results.groups, matched_any=results.matched_any, suggestion=results.suggestion)
         return context
 
 

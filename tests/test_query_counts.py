@@ -1,6 +1,7 @@
 """Public pages run a fixed number of queries, whatever the number of rows."""
 
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -64,5 +65,23 @@ def test_query_count_does_not_grow_with_rows(client, name, budget):
             "home": reverse("cases:home"),
         }[name]
         counts.append(count(client, url))
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= budget, counts
+
+
+@pytest.mark.parametrize(
+    ("params", "budget"),
+    [
+        ({"q": "case"}, 4),  # every case study, grouped with the other kinds
+        ({"q": "case", "kind": "case_study", "page": 2}, 4),  # one kind, paginated
+        ({"q": "casse"}, 5),  # nothing: a "did you mean" from the casebook's terms
+        ({"q": "case elephants"}, 8),  # not all the words: a "did you mean", and any of them
+    ],
+)
+def test_search_query_count_does_not_grow_with_rows(client, params, budget):
+    counts = []
+    for n in (2, 6):
+        build(n)
+        counts.append(count(client, reverse("cases:search") + "?" + urlencode(params)))
     assert counts[0] == counts[1], counts
     assert counts[1] <= budget, counts

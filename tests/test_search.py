@@ -4,8 +4,16 @@ import pytest
 from django.urls import reverse
 
 from cases import search
-from cases.models import CaseStudy, SearchDocument, Status
-from tests.factories import make_case, make_challenge, make_organization, make_source
+from cases.content_loader import load_content
+from cases.models import CaseOrganization, CaseStudy, Country, Objective, Organization, SearchDocument, Status
+from tests.factories import (
+    make_case,
+    make_challenge,
+    make_country,
+    make_objective,
+    make_organization,
+    make_source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +179,187 @@ def test_a_search_alone_pages_through_the_same_order_as_with_other_filters(clien
     assert first + second == ranked
     rest = first[5:] + second
     assert rest == sorted(rest) and first[:5] != sorted(first[:5])
+
+
+# -- what readers type ------------------------------------------------------------------------
+
+
+def search_page(client, query, **params):
+    return client.get(reverse("cases:search"), {"q": query, **params})
+
+
+def found_on_search_page(client, query):
+    """Titles of every hit on /search/, whatever its kind."""
+    groups = search_page(client, query).context["groups"]
+    return {hit.title for _, hits in groups.values() for hit in hits}
+
+
+def test_challenge_synonyms_find_the_challenge(client, titles):
+    make_challenge(
+        "fragile-peace-agreements", name="Fragile peace agreements", synonyms="spoilers\nceasefire breakdown"
+    )
+    make_challenge("interoperability", name="Interoperability of forces")
+    assert found_on_search_page(client, "spoilers") == {"Fragile peace agreements"}
+    assert found_on_search_page(client, "ceasefire breakdown") == {"Fragile peace agreements"}
+
+
+def test_editors_edit_synonyms_and_other_official_names_in_the_admin(admin_client):
+    challenge = make_challenge("asymmetric-threats", name="Asymmetric threats")
+    html = admin_client.get(reverse("admin:cases_challenge_change", args=[challenge.pk])).content.decode()
+    assert 'name="synonyms"' in html
+    case = make_case()
+    html = admin_client.get(reverse("admin:cases_casestudy_change", args=[case.pk])).content.decode()
+    assert 'name="official_names"' in html
+
+
+@pytest.fixture
+def linked_case():
+    return make_case(
+        title="Sierra Leone: UNAMSIL",
+        summary="A mission.",
+        countries=[make_country("CI", "Côte d'Ivoire")],
+        objectives=[make_objective("protection-of-civilians", "Protection of civilians")],
+        organizations=[make_organization("ecowas", name="Economic Community of West African States")],
+    )
+
+
+@pytest.mark.parametrize("query", ["protection of civilians", "ecowas", "west african states", "cote d'ivoire"])
+def test_case_studies_are_found_by_their_objectives_countries_and_organisations(client, titles, linked_case, query):
+    assert titles(query) == ["Sierra Leone: UNAMSIL"]
+    assert "Sierra Leone: UNAMSIL" in found_on_search_page(client, query)
+
+
+def test_search_documents_follow_changes_to_links_and_names(titles, linked_case, reviewer):
+    case = linked_case
+    case.objectives.add(make_objective("elections", "Electoral support"))
+    assert titles("electoral") == ["Sierra Leone: UNAMSIL"]
+    case.objectives.remove(Objective.objects.get(slug="protection-of-civilians"))
+    assert titles("civilians") == []
+    Objective.objects.get(slug="elections").case_studies.clear()
+    assert titles("electoral") == []
+
+    country = Country.objects.get(code="CI")
+    country.name = "Ivory Coast"
+    country.save()
+    assert titles("ivory coast") == ["Sierra Leone: UNAMSIL"]
+    country.delete()
+    assert titles("ivory") == []
+
+    ecowas = Organization.objects.get(slug="ecowas")
+    ecowas.acronym = "CEDEAO"
+    ecowas.save()
+    assert titles("cedeao") == ["Sierra Leone: UNAMSIL"]
+    ecowas.transition_to(Status.DRAFT, user=reviewer)  # a draft's name is found nowhere
+    assert titles("cedeao") == []
+    ecowas.transition_to(Status.REVIEW, user=reviewer)
+    ecowas.transition_to(Status.PUBLISHED, user=reviewer)
+    assert titles("cedeao") == ["Sierra Leone: UNAMSIL"]
+    CaseOrganization.objects.filter(case_study=case).delete()
+    assert titles("cedeao") == []
+    CaseOrganization.objects.create(case_study=case, organization=ecowas, role="partner")
+    assert titles("cedeao") == ["Sierra Leone: UNAMSIL"]
+
+
+def test_other_official_names_are_found(client, titles):
+    make_case(
+        title="Haiti: MINUSTAH",
+        mission_name="United Nations Stabilization Mission in Haiti",
+        official_names="Mission des Nations Unies pour la stabilisation en Haïti",
+    )
+    assert titles("Mission des Nations Unies pour la stabilisation en Haïti") == ["Haiti: MINUSTAH"]
+    assert titles('"stabilisation en haiti"') == ["Haiti: MINUSTAH"]
+    assert "Haiti: MINUSTAH" in found_on_search_page(client, "stabilisation en haïti")
+
+
+@pytest.mark.parametrize(
+    "query", ["Côte d'Ivoire", "cote d'ivoire", "Côte d’Ivoire", "cote divoire", "COTE D IVOIRE", "divoire"]
+)
+def test_accented_and_elided_place_names_are_found_however_typed(client, titles, query):
+    country = make_country("CI", "Côte d'Ivoire")
+    make_case(title="Côte d'Ivoire: UNOCI", mission_name="United Nations Operation in Côte d'Ivoire")
+    make_case(title="MINUCI", mission_name="A political mission", countries=[country])
+    make_case(title="Elsewhere", summary="Divers and cotes.")
+    assert sorted(titles(query)) == ["Côte d'Ivoire: UNOCI", "MINUCI"]
+    assert {"Côte d'Ivoire: UNOCI", "MINUCI"} <= found_on_search_page(client, query)
+
+
+@pytest.fixture
+def kosovo():
+    return make_case(title="Kosovo: the NATO-led force (KFOR)", acronym="KFOR", summary="Peace enforcement.")
+
+
+def test_a_misspelling_gets_a_did_you_mean_from_the_casebooks_own_terms(client, kosovo):
+    make_case(title="Zanzibar secret", status=Status.DRAFT)
+    response = search_page(client, "Kosvo")
+    assert response.context["suggestion"] == "kosovo"
+    html = response.content.decode()
+    assert "Did you mean" in html and 'href="/search/?q=kosovo"' in html
+    # A draft's words are never offered.
+    assert search_page(client, "zanzibr").context["suggestion"] is None
+    # Nothing to correct when the words are found, together or each by itself.
+    assert search_page(client, "kosovo").context["suggestion"] is None
+    assert search_page(client, "enforcement kosovi").context["suggestion"] == "enforcement kosovo"
+
+    response = client.get(reverse("cases:list"), {"q": "kosvo kfor"})
+    assert "Did you mean" in response.content.decode()
+    assert response.context["suggestion"] == "kosovo kfor"
+
+
+def test_when_all_the_words_find_nothing_any_of_the_words_are_offered_and_said_so(client, titles, kosovo):
+    make_case(title="Haiti: MINUSTAH", summary="Stabilisation.")
+    response = search_page(client, "kosovo elephants")
+    assert response.context["matched_any"]
+    assert [hit.title for hit in response.context["groups"]["Case studies"][1]] == ["Kosovo: the NATO-led force (KFOR)"]
+    assert "No result contains all of your words" in response.content.decode()
+    # All the words found together: no fallback.
+    response = search_page(client, "kosovo enforcement")
+    assert not response.context["matched_any"]
+    assert "No result contains all of your words" not in response.content.decode()
+
+    response = client.get(reverse("cases:list"), {"q": "kosovo elephants"})
+    assert [case.title for case in response.context["object_list"]] == ["Kosovo: the NATO-led force (KFOR)"]
+    assert "No case study contains all of your words" in response.content.decode()
+    assert titles("elephants giraffes") == []
+
+
+def test_each_result_group_links_to_all_of_its_results(client):
+    for number in range(25):
+        make_source(key=f"report-{number:02}", title=f"Report {number:02} on convoy escorts")
+    make_source(key="draft-report", title="Draft report on convoy escorts", status=Status.DRAFT)
+    response = search_page(client, "convoy")
+    total, hits = response.context["groups"]["Sources"]
+    assert (total, len(hits)) == (25, 10)
+    html = response.content.decode()
+    assert 'href="/search/?q=convoy&amp;kind=source"' in html
+
+    first = search_page(client, "convoy", kind="source")
+    assert first.context["kind_label"] == "Sources"
+    assert len(first.context["page_obj"].object_list) == 20
+    second = search_page(client, "convoy", kind="source", page=2)
+    listed = [hit.title for hit in first.context["page_obj"].object_list + second.context["page_obj"].object_list]
+    assert len(listed) == len(set(listed)) == 25
+    assert "Draft report on convoy escorts" not in listed
+    assert 'page=2"' in first.content.decode()
+    # A page past the end or an unknown kind shows what there is, never an error.
+    assert search_page(client, "convoy", kind="source", page=99).status_code == 200
+    assert search_page(client, "convoy", kind="nonsense").context["groups"]["Sources"][0] == 25
+
+
+def test_the_shipped_content_answers_what_readers_type(client):
+    load_content()
+
+    def challenge_found(query):
+        return {hit.url for hit in search_page(client, query).context["groups"].get("Challenges", (0, []))[1]}
+
+    assert "/challenges/fragile-peace-agreements/" in challenge_found("spoilers")
+    assert "/challenges/asymmetric-threats/" in challenge_found("armed groups")
+
+    def slugs(query):
+        response = client.get(reverse("cases:list"), {"q": query})
+        return {case.slug for case in response.context["paginator"].object_list[:500]}
+
+    assert "sierra-leone-unamsil" in slugs("protection of civilians")
+    assert "haiti-minustah" in slugs("Mission des Nations Unies pour la stabilisation en Haïti")
+    for query in ["cote d'ivoire", "Côte d’Ivoire", "cote divoire"]:
+        assert {"cote-divoire-unoci", "cote-divoire-minuci"} <= slugs(query), query
+    assert search_page(client, "Kosvo").context["suggestion"] == "kosovo"

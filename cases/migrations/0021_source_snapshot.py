@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0018_constraints_from_choices'),
+        ('cases', '0019_challenge_synonyms'),
         ('reversion', '0002_add_index_on_version_for_content_type_and_db'),
     ]
 
