@@ -160,6 +160,17 @@ class ConflictCheckingForm(forms.ModelForm):
         return bool(model._default_manager.filter(pk=self.instance.pk, edit_revision=seen).update(edit_revision=seen))
 
 
+class CaseStudyForm(ConflictCheckingForm):
+    unverified_facts = forms.TypedMultipleChoiceField(
+        choices=list(CaseStudy.CITABLE_FACTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Unverified facts",
+        help_text="Facts not yet checked against a primary document: readers see them marked unverified, "
+        "and they need no citation.",
+    )
+
+
 class PublishableAdmin(VersionAdmin):
     form = ConflictCheckingForm
 
@@ -471,6 +482,7 @@ class PublishableAdmin(VersionAdmin):
 
 @admin.register(CaseStudy)
 class CaseStudyAdmin(PublishableAdmin):
+    form = CaseStudyForm
     list_display = ["title", "mandate_type", "start_date", "end_date", "status", "updated_at"]
     list_filter = ["status", "region", "mandate_type", "outcome", "organizations", "objectives"]
     search_fields = ["title", "mission_name", "acronym", "summary"]

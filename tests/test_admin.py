@@ -47,7 +47,6 @@ def case_form(**overrides):
         "body": "## Background\n\nText [[cite:unsc-res-1509-2003|para. 1]].",
         "lessons": "",
         "depth": "full",
-        "unverified_facts": "[]",
         "status": "draft",
     }
     prefixes = {
