@@ -10,7 +10,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import exports, history, search, selectors
+from cases import bibliography, exports, history, search, selectors
 from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, Source
@@ -137,7 +137,7 @@ class CaseStudyDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.case_study_page(self.object))
-        context["cite"] = exports.cite_case_study(self.object)
+        context["cite"] = bibliography.cite_case_study(self.object)
         context["structured_data"] = selectors.case_study_structured_data(self.object)
         return context
 
@@ -292,10 +292,13 @@ class BibliographyExportView(View):
             sources = sources.filter(kind=request.GET["kind"])
         name = key or "casebook-sources"
         if fmt == "bib":
-            body, content_type = exports.sources_to_bibtex(sources), "application/x-bibtex; charset=utf-8"
+            response = HttpResponse(
+                bibliography.sources_to_bibtex(sources), content_type="application/x-bibtex; charset=utf-8"
+            )
         else:
-            body, content_type = exports.sources_to_ris(sources), "application/x-research-info-systems; charset=utf-8"
-        response = HttpResponse(body, content_type=content_type)
+            response = HttpResponse(
+                bibliography.sources_to_ris(sources), content_type="application/x-research-info-systems; charset=utf-8"
+            )
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response
 
@@ -305,7 +308,7 @@ class CaseStudyCitationView(View):
 
     def get(self, request, slug):
         case = get_object_or_404(CaseStudy.objects.published(), slug=slug)
-        bibtex = exports.cite_case_study(case)["bibtex"]
+        bibtex = bibliography.cite_case_study(case)["bibtex"]
         response = HttpResponse(bibtex, content_type="application/x-bibtex; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="casebook-{case.slug}.bib"'
         return response
