@@ -30,9 +30,15 @@ _ROLE_ORDER = Case(
 # Case-study rows -------------------------------------------------------------------------------
 
 
-def case_study_rows(queryset):
+EXPORT_BATCH = 500
+
+
+def case_study_rows(queryset, batch_size=EXPORT_BATCH):
     """
-    One dict per published case study in `queryset`, in the queryset's order.
+    One dict per published case study in `queryset`, in the queryset's order, in bounded memory
+    whatever the size of the casebook: the ids are read first, then the rows built a batch at a
+    time, six queries per batch. They read plain values, not model instances: an export of the
+    whole casebook is thousands of rows.
 
     `queryset` is a CaseStudy queryset, e.g. `CaseStudy.objects.all()` or the list page's
     filtered queryset; only its published case studies are exported. Keys of each row:
@@ -45,12 +51,13 @@ def case_study_rows(queryset):
     `citations` maps each infobox fact (`CaseStudy.CITABLE_FACTS`, plus any other fact a
     citation names) to a list of dicts with the source's key, title, identifier and url and the
     citation's locator, from published sources only.
-
-    The whole export runs in six queries whatever the number of case studies. They read plain
-    values, not model instances: an export of the whole casebook is thousands of rows.
     """
-    for _pk, row in _rows_with_ids(queryset):
-        yield row
+    ids = list(queryset.published().values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start : start + batch_size]
+        rows = dict(_rows_with_ids(CaseStudy.objects.filter(pk__in=batch)))
+        for pk in batch:
+            yield rows[pk]
 
 
 def _rows_with_ids(queryset):
@@ -140,22 +147,6 @@ def _grouped(rows):
     return grouped
 
 
-EXPORT_BATCH = 500
-
-
-def case_study_rows_in_batches(queryset, batch_size=EXPORT_BATCH):
-    """
-    `case_study_rows()` for any number of case studies in bounded memory: the queryset's ids
-    are read in its order, and the rows built a batch at a time (six queries per batch).
-    """
-    ids = list(queryset.published().values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        batch = ids[start : start + batch_size]
-        rows = dict(_rows_with_ids(CaseStudy.objects.filter(pk__in=batch)))
-        for pk in batch:
-            yield rows[pk]
-
-
 # CSV and JSON ----------------------------------------------------------------------------------
 
 CSV_COLUMNS = [
@@ -192,37 +183,19 @@ class _Echo:
 
 
 def csv_lines(rows):
-    """The CSV of `write_csv`, as a stream of lines for a streaming response."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        yield writer.writerow([_csv_cell(value) for value in _csv_values(row)])
-
-
-def json_chunks(rows):
-    """The JSON document of `to_json`, produced a case study at a time ("count" comes last)."""
-    yield '{\n  "generated_at": ' + json.dumps(timezone.now().isoformat()) + ',\n  "case_studies": ['
-    count = 0
-    for row in rows:
-        yield ("," if count else "") + "\n    " + json.dumps(row, ensure_ascii=False)
-        count += 1
-    yield f'\n  ],\n  "count": {count}\n}}\n'
-
-
-def write_csv(rows, stream):
     """
-    Write rows from `case_study_rows()` to `stream` (a text file opened with newline="", or an
-    HttpResponse) as CSV with a header line, columns as in `CSV_COLUMNS`.
+    Rows from `case_study_rows()` as CSV lines, for a streaming response: a header line, then
+    a line per row, columns as in `CSV_COLUMNS`.
 
     Lists are joined with "; "; organisations appear as "slug (role)"; the citations become one
     column, "sources", listing the keys of the sources cited, each once, in order of first
     citation. Empty values (no end date, no strength) are empty cells. Text that a spreadsheet
     would evaluate as a formula (starting with =, +, -, @) is prefixed with an apostrophe.
     """
-    writer = csv.writer(stream)
-    writer.writerow(CSV_COLUMNS)
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_csv_cell(value) for value in _csv_values(row)])
+        yield writer.writerow([_csv_cell(value) for value in _csv_values(row)])
 
 
 def _csv_values(row):
@@ -246,20 +219,15 @@ def _csv_cell(value):
     return value
 
 
-def to_json(rows):
+def json_chunks(rows):
     """
-    The rows from `case_study_rows()` as a JSON document (str):
-    {"generated_at": ISO date-time, "count": n, "case_studies": [row, ...]}, citations included.
+    Rows from `case_study_rows()` as a JSON document, produced a case study at a time:
+    {"generated_at": ISO date-time, "case_studies": [row, ...], "count": n}, citations included
+    ("count" comes last, once the rows are counted).
     """
-    case_studies = list(rows)
-    document = {
-        "generated_at": timezone.now().isoformat(),
-        "count": len(case_studies),
-        "case_studies": case_studies,
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2)
-
-
-def write_json(rows, stream):
-    """Write `to_json(rows)` to a text stream or an HttpResponse."""
-    stream.write(to_json(rows))
+    yield '{\n  "generated_at": ' + json.dumps(timezone.now().isoformat()) + ',\n  "case_studies": ['
+    count = 0
+    for row in rows:
+        yield ("," if count else "") + "\n    " + json.dumps(row, ensure_ascii=False)
+        count += 1
+    yield f'\n  ],\n  "count": {count}\n}}\n'

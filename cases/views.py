@@ -266,7 +266,7 @@ class CaseStudyExportView(View):
         )
         filterset.is_valid()  # invalid parameters are ignored, as on the page
         # Streamed a batch at a time: memory stays flat whatever the size of the casebook.
-        rows = exports.case_study_rows_in_batches(filterset.qs)
+        rows = exports.case_study_rows(filterset.qs)
         if fmt == "csv":
             chunks = chain(["\ufeff"], exports.csv_lines(rows))  # the BOM lets spreadsheets read UTF-8
             response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")

@@ -11,14 +11,9 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
 
-from cases.exports import (
-    CSV_COLUMNS,
-    case_study_rows,
-    to_json,
-    write_csv,
-    write_json,
-)
+from cases.exports import CSV_COLUMNS
 from cases.models import CaseStudy, DatePrecision, Source, Status
 from tests.factories import (
     add_strength,
@@ -37,10 +32,6 @@ SITE = "https://casebook.example.org"
 # Characters that each format must carry through: LaTeX specials, quotes, a comma, accents and
 # a line break.
 ODD_TITLE = 'Peace & "War" {draft} 100% #1 _under_ $5, Côte d\'Ivoire ~ back\\slash\nsecond line'
-
-
-def one_line(text):
-    return " ".join(text.split())
 
 
 @pytest.fixture(autouse=True)
@@ -86,16 +77,30 @@ def casebook():
     return {"case": case, "other": other, "odd": odd, "second": second, "draft": draft}
 
 
-def rows():
-    return list(case_study_rows(CaseStudy.objects.all()))
+def exported_json(client, **filters):
+    """The JSON export of the list with these filters, as served, parsed."""
+    response = client.get(reverse("cases:export", args=["json"]), filters)
+    assert response.streaming and response["Content-Type"] == "application/json"
+    return json.loads(b"".join(response.streaming_content))
+
+
+def exported_csv(client, **filters):
+    """The CSV export of the list with these filters, as served: its records by slug, read by a CSV parser."""
+    response = client.get(reverse("cases:export", args=["csv"]), filters)
+    assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff"), "a byte order mark tells spreadsheets the file is UTF-8"
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    assert reader.fieldnames == CSV_COLUMNS
+    return {record["slug"]: record for record in reader}, text
 
 
 # Case-study rows -------------------------------------------------------------------------------
 
 
-def test_rows_hold_each_published_case_with_its_published_neighbours(casebook):
+def test_rows_hold_each_published_case_with_its_published_neighbours(client, casebook):
     case, odd, second = casebook["case"], casebook["odd"], casebook["second"]
-    by_slug = {row["slug"]: row for row in rows()}
+    by_slug = {row["slug"]: row for row in exported_json(client)["case_studies"]}
     assert set(by_slug) == {"sierra-leone", "other"}, "a draft case study is never exported"
     case.refresh_from_db()
     assert by_slug["sierra-leone"] == {
@@ -157,11 +162,6 @@ def test_rows_hold_each_published_case_with_its_published_neighbours(casebook):
     assert by_slug["other"]["citations"]["start_date"] == [], "a fact cited only to a draft source has no citation"
 
 
-def test_rows_follow_the_given_queryset(casebook):
-    exported = list(case_study_rows(CaseStudy.objects.filter(slug="other")))
-    assert [row["slug"] for row in exported] == ["other"]
-
-
 def build(n):
     """n published case studies, each with organisations, countries, objectives, challenges and citations."""
     lead = make_organization(f"lead-{n}")
@@ -179,29 +179,28 @@ def build(n):
             cite(case, source, field="organizations", locator="p. 2")
 
 
-def test_rows_take_a_fixed_number_of_queries():
-    list(case_study_rows(CaseStudy.objects.all()))  # warm the content-type cache, which does not depend on rows
+def test_rows_take_a_fixed_number_of_queries(client):
+    exported_json(client)  # warm the content-type cache, which does not depend on rows
     counts = []
     for n in (2, 8):
         build(n)
         with CaptureQueriesContext(connection) as queries:
-            exported = list(case_study_rows(CaseStudy.objects.all()))
+            exported = exported_json(client)["case_studies"]
         assert all(row["citations"]["start_date"] for row in exported)
         counts.append(len(queries))
     assert len(exported) == 10
-    # cases, organisation roles, countries, objectives, challenges, citations with their sources
-    assert counts == [6, 6]
+    # The content version and the filters' options, as for the list; the ids in the list's order;
+    # then for the batch: cases, organisation roles, countries, objectives, challenges, citations
+    # with their sources.
+    assert counts == [9, 9]
 
 
 # CSV and JSON ----------------------------------------------------------------------------------
 
 
-def test_csv_reads_back_to_the_rows(casebook):
-    stream = io.StringIO(newline="")
-    write_csv(rows(), stream)
-    reader = csv.DictReader(io.StringIO(stream.getvalue(), newline=""))
-    assert reader.fieldnames == CSV_COLUMNS
-    read = {record["slug"]: record for record in reader}
+def test_csv_reads_back_to_the_rows(client, casebook):
+    read, text = exported_csv(client)
+    assert set(read) == {"sierra-leone", "other"}, "a draft case study is never exported"
     record = read["sierra-leone"]
     assert record["title"] == ODD_TITLE
     assert record["countries"] == "LR; SL"
@@ -213,27 +212,23 @@ def test_csv_reads_back_to_the_rows(casebook):
     assert record["sources"] == "second-source; odd-source"
     assert record["url"] == f"{SITE}/cases/sierra-leone/"
     assert read["other"]["sources"] == ""
-    assert "draft-source" not in stream.getvalue()
-    assert "hidden" not in stream.getvalue()
+    assert "draft-source" not in text
+    assert "hidden" not in text
 
 
-def test_csv_cells_are_never_run_as_spreadsheet_formulas():
+def test_csv_cells_are_never_run_as_spreadsheet_formulas(client):
     make_case("formula", title='=HYPERLINK("https://evil.example","x")', acronym="+M1")
-    stream = io.StringIO(newline="")
-    write_csv(rows(), stream)
-    record = next(csv.DictReader(io.StringIO(stream.getvalue(), newline="")))
+    record = exported_csv(client)[0]["formula"]
     assert record["title"] == '\'=HYPERLINK("https://evil.example","x")'
     assert record["acronym"] == "'+M1"
 
 
-def test_json_reads_back_to_the_rows(casebook):
-    expected = rows()
-    document = json.loads(to_json(case_study_rows(CaseStudy.objects.all())))
+def test_json_is_one_document_of_the_rows_with_their_count(client, casebook):
+    response = client.get(reverse("cases:export", args=["json"]))
+    text = b"".join(response.streaming_content).decode("utf-8")
+    document = json.loads(text)
+    assert [row["slug"] for row in document["case_studies"]] == ["other", "sierra-leone"], "the list's order"
     assert document["count"] == 2
-    assert document["case_studies"] == expected
     generated = datetime.datetime.fromisoformat(document["generated_at"])
     assert generated.tzinfo is not None
-    stream = io.StringIO()
-    write_json(expected, stream)
-    assert json.loads(stream.getvalue())["case_studies"] == expected
-    assert "draft-source" not in stream.getvalue() and "Not yet checked" not in stream.getvalue()
+    assert "draft-source" not in text and "Not yet checked" not in text
