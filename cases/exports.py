@@ -13,11 +13,11 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import CaseChallenge, CaseOrganization, CaseStudy, Citation, Status
+from cases.models import CaseChallenge, CaseOrganization, CaseStudy, Citation, Status, StrengthFigure
 
 # The order of organisation roles in an export: as declared, lead first.
 _ROLE_ORDER = Case(
@@ -62,7 +62,7 @@ def case_study_rows(queryset, batch_size=EXPORT_BATCH):
 
 def _rows_with_ids(queryset):
     """(id, row) for each published case study in `queryset`, in its order."""
-    cases = list(queryset.published().values(*_CASE_FIELDS))
+    cases = list(queryset.published().values(*_CASE_FIELDS, peak=_published_peak_strength()))
     ids = [case["id"] for case in cases]
     roles = _grouped(
         CaseOrganization.objects.filter(case_study_id__in=ids, organization__status=Status.PUBLISHED)
@@ -98,6 +98,7 @@ def _rows_with_ids(queryset):
     )
     for case in cases:
         pk = case.pop("id")
+        case["peak_authorised_strength"] = case.pop("peak")
         cited = {fact: [] for fact in CaseStudy.CITABLE_FACTS}
         for field, key, title, identifier, url, locator in citations[pk]:
             cited.setdefault(field, []).append(
@@ -134,9 +135,20 @@ _CASE_FIELDS = [
     "end_date",
     "end_precision",
     "outcome",
-    "peak_authorised_strength",
     "updated_at",
 ]
+
+
+def _published_peak_strength():
+    """
+    The highest authorised figure of the case study in the outer query among those whose source
+    is published, as its page shows it: a figure readers cannot follow to its source is not shown
+    anywhere. (The stored `peak_authorised_strength`, the list's sort key, is not read here.)
+    """
+    figures = StrengthFigure.objects.filter(
+        case_study=OuterRef("pk"), kind=StrengthFigure.Kind.AUTHORISED, source__status=Status.PUBLISHED
+    )
+    return Subquery(figures.order_by("-number").values("number")[:1])
 
 
 def _grouped(rows):
