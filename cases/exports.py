@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import CaseChallenge, CaseOrganization, CaseStudy, Citation, Status, StrengthFigure
+from cases.snapshot import read_snapshot
 
 # The order of organisation roles in an export: as declared, lead first.
 _ROLE_ORDER = Case(
@@ -37,8 +38,8 @@ def case_study_rows(queryset, batch_size=EXPORT_BATCH):
     """
     One dict per published case study in `queryset`, in the queryset's order, in bounded memory
     whatever the size of the casebook: the ids are read first, then the rows built a batch at a
-    time, six queries per batch. They read plain values, not model instances: an export of the
-    whole casebook is thousands of rows.
+    time, six queries per batch, all in one read-only snapshot of the database. The queries read
+    plain values, not model instances: an export of the whole casebook is thousands of rows.
 
     `queryset` is a CaseStudy queryset, e.g. `CaseStudy.objects.all()` or the list page's
     filtered queryset; only its published case studies are exported. Keys of each row:
@@ -52,12 +53,16 @@ def case_study_rows(queryset, batch_size=EXPORT_BATCH):
     citation names) to a list of dicts with the source's key, title, identifier and url and the
     citation's locator, from published sources only.
     """
-    ids = list(queryset.published().values_list("pk", flat=True))
-    for start in range(0, len(ids), batch_size):
-        batch = ids[start : start + batch_size]
-        rows = dict(_rows_with_ids(CaseStudy.objects.filter(pk__in=batch)))
-        for pk in batch:
-            yield rows[pk]
+    # Every batch is read from the snapshot the ids came from, so a case study unpublished or
+    # changed while the export streams is in it as it was, or not at all, never half.
+    with read_snapshot():
+        ids = list(queryset.published().values_list("pk", flat=True))
+        for start in range(0, len(ids), batch_size):
+            batch = ids[start : start + batch_size]
+            rows = dict(_rows_with_ids(CaseStudy.objects.filter(pk__in=batch)))
+            # A row gone since the ids were read (possible only inside a transaction the caller
+            # opened, which decides what is seen) is left out: the response is already under way.
+            yield from (rows[pk] for pk in batch if pk in rows)
 
 
 def _rows_with_ids(queryset):
