@@ -11,7 +11,7 @@ import re
 from django.conf import settings
 from django.utils import timezone
 
-from cases.models import DatePrecision, Source, Status
+from cases.models import DatePrecision, Source
 
 SITE_NAME = "Peacekeeping Casebook"
 
@@ -195,7 +195,7 @@ def source_to_bibtex(source):
 
 def sources_to_bibtex(sources):
     """A BibTeX file (str) of the published sources among `sources`, entries separated by a blank line."""
-    return "\n".join(source_to_bibtex(source) for source in sources if source.status == Status.PUBLISHED)
+    return "\n".join(source_to_bibtex(source) for source in sources if source.is_published)
 
 
 # RIS -------------------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def source_to_ris(source):
 
 def sources_to_ris(sources):
     """An RIS file (str) of the published sources among `sources`, records separated by a blank line."""
-    return RIS_NEWLINE.join(source_to_ris(source) for source in sources if source.status == Status.PUBLISHED)
+    return RIS_NEWLINE.join(source_to_ris(source) for source in sources if source.is_published)
 
 
 # Citing a case study ---------------------------------------------------------------------------

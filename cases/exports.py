@@ -17,7 +17,7 @@ from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import CaseChallenge, CaseOrganization, CaseStudy, Citation, Status, StrengthFigure
+from cases.models import CaseChallenge, CaseOrganization, CaseStudy, Citation, StrengthFigure, published
 from cases.snapshot import read_snapshot
 
 # The order of organisation roles in an export: as declared, lead first.
@@ -70,7 +70,7 @@ def _rows_with_ids(queryset):
     cases = list(queryset.published().values(*_CASE_FIELDS, peak=_published_peak_strength()))
     ids = [case["id"] for case in cases]
     roles = _grouped(
-        CaseOrganization.objects.filter(case_study_id__in=ids, organization__status=Status.PUBLISHED)
+        CaseOrganization.objects.filter(published("organization"), case_study_id__in=ids)
         .order_by(_ROLE_ORDER, "organization__name")
         .values_list("case_study_id", "organization__slug", "organization__name", "role")
     )
@@ -85,15 +85,15 @@ def _rows_with_ids(queryset):
         .values_list("casestudy_id", "objective__slug")
     )
     challenges = _grouped(
-        CaseChallenge.objects.filter(case_study_id__in=ids, challenge__status=Status.PUBLISHED)
+        CaseChallenge.objects.filter(published("challenge"), case_study_id__in=ids)
         .order_by("challenge__name")
         .values_list("case_study_id", "challenge__slug")
     )
     citations = _grouped(
         Citation.objects.filter(
+            published("source"),
             content_type=ContentType.objects.get_for_model(CaseStudy),
             object_id__in=ids,
-            source__status=Status.PUBLISHED,
         )
         .exclude(field="")
         .order_by("id")
@@ -151,7 +151,7 @@ def _published_peak_strength():
     anywhere. (The stored `peak_authorised_strength`, the list's sort key, is not read here.)
     """
     figures = StrengthFigure.objects.filter(
-        case_study=OuterRef("pk"), kind=StrengthFigure.Kind.AUTHORISED, source__status=Status.PUBLISHED
+        published("source"), case_study=OuterRef("pk"), kind=StrengthFigure.Kind.AUTHORISED
     )
     return Subquery(figures.order_by("-number").values("number")[:1])
 
