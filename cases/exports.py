@@ -201,8 +201,9 @@ class _Echo:
 
 def csv_lines(rows):
     """
-    Rows from `case_study_rows()` as CSV lines, for a streaming response: a header line, then
-    a line per row, columns as in `CSV_COLUMNS`.
+    Rows from `case_study_rows()` as CSV lines, for a streaming response: a header line after a
+    byte order mark (which lets spreadsheets read the file as UTF-8), then a line per row,
+    columns as in `CSV_COLUMNS`.
 
     Lists are joined with "; "; organisations appear as "slug (role)"; the citations become one
     column, "sources", listing the keys of the sources cited, each once, in order of first
@@ -210,7 +211,7 @@ def csv_lines(rows):
     would evaluate as a formula (starting with =, +, -, @) is prefixed with an apostrophe.
     """
     writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
+    yield "\ufeff" + writer.writerow(CSV_COLUMNS)
     for row in rows:
         yield writer.writerow([_csv_cell(value) for value in _csv_values(row)])
 

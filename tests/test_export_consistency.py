@@ -17,6 +17,7 @@ from django.urls import reverse
 from cases import exports
 from cases.exports import CSV_COLUMNS
 from cases.models import CaseStudy, Status
+from cases.views import CaseStudyExportView
 from tests.factories import cite, make_case, make_country, make_organization, make_source
 
 PAIRS = 6  # case studies swapped in and out of publication, a pair at a time
@@ -150,6 +151,22 @@ def test_a_save_goes_through_while_an_export_is_half_read_and_the_export_keeps_i
     slugs = [record["slug"] for record in csv.DictReader(io.StringIO(text, newline=""))]
     assert len(slugs) == STEADY + PAIRS, "the export shows the casebook as it was when it began"
     assert CaseStudy.objects.published().count() == STEADY + PAIRS - len(unpublished)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_download_stopped_halfway_ends_its_snapshot(client, rf, casebook, monkeypatch, fmt):
+    monkeypatch.setattr(exports.case_study_rows, "__defaults__", (BATCH,))
+    # Served as a WSGI server serves it (the test client would close the stream by itself).
+    response = CaseStudyExportView.as_view()(rf.get(reverse("cases:export", args=[fmt])), fmt=fmt)
+    chunks = iter(response.streaming_content)
+    for _ in range(4):
+        next(chunks)  # the export is reading its rows
+    assert connection.in_atomic_block
+    response.close()  # what the server does when the reader goes away
+    assert not connection.in_atomic_block, "the snapshot would stay open into the next request"
+    CaseStudy.objects.filter(pk=casebook["steady"][0].pk).update(status=Status.DRAFT)
+    assert len(json.loads(streamed(client, "json"))["case_studies"]) == STEADY + PAIRS - 1
 
 
 @pytest.mark.django_db
