@@ -2,9 +2,10 @@
 Data exports of the casebook: the case studies a reader filtered, as CSV or JSON.
 (Sources as BibTeX or RIS, and citations of a page, are in `cases.bibliography`.)
 
-These functions read what they are given and return or write text; views decide what to pass
-and how to serve it. Nothing unpublished leaves through them: case-study rows are built from
-published case studies, organisations, challenges and sources only.
+`case_study_rows()` reads the rows of the case studies it is given; `csv_lines()` and
+`json_chunks()` turn them into text a piece at a time; views decide which case studies and how
+to serve them. Nothing unpublished leaves through them: rows are built from published case
+studies, organisations, challenges, sources and strength figures with a published source only.
 """
 
 import csv
