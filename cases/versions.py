@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from reversion.models import Version
 
-from cases import exports, selectors
+from cases import bibliography, selectors
 from cases.cache import computed_once_per_version
 from cases.citations import cited_keys, render_markdown
 from cases.history import WORKFLOW_FIELDS, word_diff
@@ -420,7 +420,7 @@ def version_page(record, number):
         }
     )
     if isinstance(record, CaseStudy):
-        context["cite"] = exports.cite_case_study(context["case"], url=shown.permanent_url, updated=shown.date)
+        context["cite"] = bibliography.cite_case_study(context["case"], url=shown.permanent_url, updated=shown.date)
     return context
 
 

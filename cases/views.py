@@ -1,5 +1,3 @@
-from itertools import chain
-
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
@@ -10,7 +8,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import exports, search, selectors, versions
+from cases import bibliography, exports, search, selectors, versions
 from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
@@ -174,7 +172,7 @@ class CaseStudyDetailView(CiteAsMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.case_study_page(self.object))
-        context["cite"] = exports.cite_case_study(self.object)
+        context["cite"] = bibliography.cite_case_study(self.object)
         context["structured_data"] = selectors.case_study_structured_data(self.object)
         return context
 
@@ -366,11 +364,12 @@ class CaseStudyExportView(View):
             without_empty_values(request.GET), queryset=CaseStudy.objects.published(), request=request
         )
         filterset.is_valid()  # invalid parameters are ignored, as on the page
-        # Streamed a batch at a time: memory stays flat whatever the size of the casebook.
-        rows = exports.case_study_rows_in_batches(filterset.qs)
+        # Streamed a batch at a time: memory stays flat whatever the size of the casebook. Each
+        # stream is a generator, which the response closes when the reader goes away, ending the
+        # export's database snapshot before the request's end returns the connection.
+        rows = exports.case_study_rows(filterset.qs)
         if fmt == "csv":
-            chunks = chain(["\ufeff"], exports.csv_lines(rows))  # the BOM lets spreadsheets read UTF-8
-            response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+            response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'attachment; filename="casebook-case-studies.csv"'
         else:
             response = StreamingHttpResponse(exports.json_chunks(rows), content_type="application/json")
@@ -393,10 +392,13 @@ class BibliographyExportView(View):
             sources = sources.filter(kind=request.GET["kind"])
         name = key or "casebook-sources"
         if fmt == "bib":
-            body, content_type = exports.sources_to_bibtex(sources), "application/x-bibtex; charset=utf-8"
+            response = HttpResponse(
+                bibliography.sources_to_bibtex(sources), content_type="application/x-bibtex; charset=utf-8"
+            )
         else:
-            body, content_type = exports.sources_to_ris(sources), "application/x-research-info-systems; charset=utf-8"
-        response = HttpResponse(body, content_type=content_type)
+            response = HttpResponse(
+                bibliography.sources_to_ris(sources), content_type="application/x-research-info-systems; charset=utf-8"
+            )
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response
 
@@ -406,7 +408,7 @@ class CaseStudyCitationView(View):
 
     def get(self, request, slug):
         case = get_object_or_404(CaseStudy.objects.published(), slug=slug)
-        bibtex = exports.cite_case_study(case)["bibtex"]
+        bibtex = bibliography.cite_case_study(case)["bibtex"]
         response = HttpResponse(bibtex, content_type="application/x-bibtex; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="casebook-{case.slug}.bib"'
         return response

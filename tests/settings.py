@@ -1,6 +1,7 @@
 """Settings for the test suite: production settings with a throwaway key and a fast hasher."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-key-" + "k" * 50)
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
@@ -17,3 +18,11 @@ WHITENOISE_USE_FINDERS = True
 # Pages are cached only in the tests that are about caching (they switch a real cache on);
 # elsewhere every request renders, so each test sees its own changes at once.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The test database is a file in WAL mode, as served, not SQLite's in-memory database (one
+    # shared cache with table locks): a second connection then reads and writes as another
+    # worker would, e.g. tests/test_export_consistency.py. One file per process.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"casebook-tests-{os.getpid()}.sqlite3"),
+    }

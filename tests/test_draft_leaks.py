@@ -4,7 +4,10 @@ in-review and an archived record of every publishable model tied to the publishe
 every way an editor can tie them.
 """
 
+import csv
 import datetime
+import io
+import json
 import re
 from urllib.parse import urlencode
 
@@ -309,3 +312,40 @@ def test_no_unpublished_record_reaches_any_public_surface(client, leaky_casebook
             leaks.append(f"{path}: the published record does not count 1 case study")
 
     assert not leaks, f"{len(leaks)} leaks:\n" + "\n".join(leaks)
+
+
+@pytest.mark.parametrize("status", HIDDEN)
+def test_peak_strength_counts_only_figures_whose_source_is_published(client, status):
+    published_source = make_source("unsc-res-1270-1999", title="Resolution 1270 (1999)")
+    hidden_source = make_source("hidden-report", title="Figures not yet checked", status=status)
+    case = make_case("sierra-leone-unamsil", title="Sierra Leone (UNAMSIL)")
+    make_case("kosovo-kfor", title="Kosovo (KFOR)", region="europe")
+    StrengthFigure.objects.create(
+        case_study=case, source=published_source, kind="authorised", number=17500, date=datetime.date(2000, 5, 19)
+    )
+    StrengthFigure.objects.create(
+        case_study=case, source=hidden_source, kind="authorised", number=99999, date=datetime.date(2001, 3, 30)
+    )
+    shown = {"17,500", "17500"}
+    hidden = {"99,999", "99999"}
+
+    export_csv = body_of(client.get("/cases/export.csv"))
+    export_json = body_of(client.get("/cases/export.json"))
+    compare = client.get(f"/compare/?{urlencode({'cases': [case.slug, 'kosovo-kfor']}, doseq=True)}")
+    page = client.get(case.get_absolute_url())
+
+    (row,) = [row for row in csv.DictReader(io.StringIO(export_csv.lstrip("\ufeff"))) if row["slug"] == case.slug]
+    assert row["peak_authorised_strength"] == "17500"
+    (record,) = [record for record in json.loads(export_json)["case_studies"] if record["slug"] == case.slug]
+    assert record["peak_authorised_strength"] == 17500
+    strength = {row["label"]: row for row in compare.context["rows"]}["Peak authorised strength"]
+    assert strength["cells"][0]["value"] == "17,500 (2000)"
+    assert page.context["peak_strength"]["figure"].number == 17500
+    for surface, text in [
+        ("/cases/export.csv", export_csv),
+        ("/cases/export.json", export_json),
+        ("/compare/", body_of(compare)),
+        (case.get_absolute_url(), body_of(page)),
+    ]:
+        assert not [number for number in hidden if number in text], f"{surface} shows the figure of a hidden source"
+        assert [number for number in shown if number in text], f"{surface} does not show the published figure"

@@ -166,7 +166,7 @@ def test_exports_stream_in_batches_in_the_lists_order(client, casebook, settings
     for n in range(7):
         make_case(f"extra-{n}", title=f"Extra {n}")
     monkeypatch.setattr(exports, "EXPORT_BATCH", 3)
-    monkeypatch.setattr(exports.case_study_rows_in_batches, "__defaults__", (3,))
+    monkeypatch.setattr(exports.case_study_rows, "__defaults__", (3,))
     response = client.get(reverse("cases:export", args=["csv"]), {"sort": "-title"})
     assert response.streaming
     rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))

@@ -4,6 +4,10 @@ import os
 import shutil
 
 import pytest
+from django.contrib.auth.models import Group, User
+from playwright.sync_api import expect
+
+from tests.factories import make_country, make_source
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous and safe.
@@ -53,3 +57,30 @@ def casebook(transactional_db):
     from cases.content_loader import load_content
 
     load_content()
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(transactional_db):
+    from django.core.management import call_command
+
+    # transactional_db flushes the migration-created groups: recreate them as migrate would.
+    call_command("migrate", "cases", "0001", verbosity=0)
+    call_command("migrate", "cases", verbosity=0)
+    editor = User.objects.create_user("edith", password=PASSWORD, is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    reviewer = User.objects.create_user("rafael", password=PASSWORD, is_staff=True)
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    make_country("LR", "Liberia")
+    make_source(key="unsc-res-1509-2003", title="Resolution 1509 (2003)", identifier="S/RES/1509 (2003)")
+    return editor, reviewer
+
+
+def log_in(page, base, username):
+    page.goto(f"{base}/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#site-name")).to_be_visible()

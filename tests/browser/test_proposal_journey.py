@@ -7,14 +7,14 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.test_editor_journey import accounts, log_in  # noqa: F401 (a fixture)
+from tests.browser.conftest import log_in
 
 
 def test_editor_proposes_reviewer_returns_then_approves_readers_see_both_versions(
     live_server,
     browser,
     accounts,
-    casebook,  # noqa: F811
+    casebook,
 ):
     base = live_server.url
     reader = browser.new_page()
