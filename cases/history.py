@@ -26,6 +26,8 @@ WORKFLOW_FIELDS = {
     "status_changed_by",
     "edit_revision",
     "peak_authorised_strength",
+    "peak_deployed_strength",
+    "reading_order",
 }
 
 
