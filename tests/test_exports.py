@@ -115,6 +115,7 @@ def test_rows_hold_each_published_case_with_its_published_neighbours(casebook):
         "title": ODD_TITLE,
         "mission_name": "United Nations Mission in Sierra Leone",
         "acronym": "UNAMSIL",
+        "depth": "full",
         "region": "africa",
         "countries": ["LR", "SL"],
         "organizations": [
@@ -130,6 +131,8 @@ def test_rows_hold_each_published_case_with_its_published_neighbours(casebook):
         "objectives": ["ddr", "elections"],
         "challenges": ["host-state-consent"],
         "peak_authorised_strength": 17500,
+        "peak_deployed_strength": 20000,
+        "unverified_facts": [],
         "url": f"{SITE}/cases/sierra-leone/",
         "updated_at": case.updated_at.isoformat(),
         "citations": {
