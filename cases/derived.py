@@ -12,7 +12,8 @@ keep four kinds of derived data in step:
    rewritten when those links change or those names do (or an organisation is published or not);
 3. facet rows (cases/facet_index.py): the options a published case study carries, which the
    list counts; rewritten when the case study or any of its links change;
-4. the peak authorised strength of a case study, the list's sort key, from its figures;
+4. the peak authorised and peak deployed strength of a case study, sort keys of the list, from
+   its figures cited to published sources (so also when such a source is published or withdrawn);
 5. with each new version of a published record, the details of the sources it cites
    (cases/versions.py), so that its permanent page keeps the references it was published with;
 
@@ -40,6 +41,7 @@ from cases.models import (
     Objective,
     Organization,
     Source,
+    Status,
     StrengthFigure,
     TimelineEvent,
 )
@@ -145,23 +147,42 @@ def remember_named_cases(sender, instance, **kwargs):
     instance._named_in_cases = list(instance.case_studies.values_list("pk", flat=True))
 
 
-# -- 4. peak authorised strength -------------------------------------------------------------
+# -- 4. peak strengths -----------------------------------------------------------------------
 
 
-def peak_authorised_strength():
-    """The highest authorised figure of the case study in the outer query (None without one)."""
-    authorised = StrengthFigure.objects.filter(case_study=OuterRef("pk"), kind=StrengthFigure.Kind.AUTHORISED)
-    return Subquery(authorised.values("case_study").annotate(peak=Max("number")).values("peak"))
+def peak_strength(kind):
+    """
+    The highest figure of one kind for the case study in the outer query (None without one).
+    A figure counts only once its source is published: readers never see a draft source.
+    """
+    figures = StrengthFigure.objects.filter(case_study=OuterRef("pk"), kind=kind, source__status=Status.PUBLISHED)
+    return Subquery(figures.values("case_study").annotate(peak=Max("number")).values("peak"))
+
+
+def peak_strengths():
+    """The derived peaks, by field, for an update() of case studies."""
+    return {
+        "peak_authorised_strength": peak_strength(StrengthFigure.Kind.AUTHORISED),
+        "peak_deployed_strength": peak_strength(StrengthFigure.Kind.DEPLOYED),
+    }
 
 
 def refresh_peak_strength(case_study_id):
-    CaseStudy.objects.filter(pk=case_study_id).update(peak_authorised_strength=peak_authorised_strength())
+    CaseStudy.objects.filter(pk=case_study_id).update(**peak_strengths())
 
 
 def strength_changed(sender, instance, origin=None, raw=False, **kwargs):
     if raw or isinstance(origin, CaseStudy):
         return
     refresh_peak_strength(instance.case_study_id)
+
+
+def source_saved(sender, instance, raw=False, **kwargs):
+    """A source published or withdrawn: the peaks of the case studies whose figures it supports."""
+    if raw:
+        return
+    citing = StrengthFigure.objects.filter(source=instance).values("case_study_id")
+    CaseStudy.objects.filter(pk__in=citing).update(**peak_strengths())
 
 
 # -- all at once -----------------------------------------------------------------------------
@@ -176,7 +197,7 @@ def rebuild_all(*, render=True):
         for model in WITH_MARKDOWN:
             for record in model.objects.iterator(chunk_size=2000):
                 model.objects.filter(pk=record.pk).update(rendered=rendering_of(record))
-    CaseStudy.objects.update(peak_authorised_strength=peak_authorised_strength())
+    CaseStudy.objects.update(**peak_strengths())
     count = search_index.rebuild()
     facet_index.rebuild()
     bump_content_version()
@@ -203,6 +224,7 @@ def connect():
         post_save.connect(reindex_named_cases, sender=model, dispatch_uid=f"named-after-{model._meta.label}")
     post_save.connect(strength_changed, sender=StrengthFigure, dispatch_uid="peak-strength-save")
     post_delete.connect(strength_changed, sender=StrengthFigure, dispatch_uid="peak-strength-delete")
+    post_save.connect(source_saved, sender=Source, dispatch_uid="peak-strength-source")
 
     # Last, so that it sees every change above: any change to content is a new content version.
     for model in apps.get_app_config("cases").get_models():

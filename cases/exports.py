@@ -47,7 +47,8 @@ def case_study_rows(queryset, batch_size=EXPORT_BATCH):
     slug, title, mission_name, acronym, region, countries (ISO codes), organizations (dicts with
     slug, name and role; published organisations only), mandate_type, start_date (ISO),
     start_precision, end_date (ISO or None), end_precision, outcome, objectives (slugs),
-    challenges (slugs of published challenges), peak_authorised_strength (int or None),
+    challenges (slugs of published challenges), depth, peak_authorised_strength and
+    peak_deployed_strength (int or None), unverified_facts (names of infobox facts),
     url (absolute), updated_at (ISO date-time) and citations.
 
     `citations` maps each infobox fact (`CaseStudy.CITABLE_FACTS`, plus any other fact a
@@ -134,6 +135,7 @@ _CASE_FIELDS = [
     "title",
     "mission_name",
     "acronym",
+    "depth",
     "region",
     "mandate_type",
     "start_date",
@@ -141,6 +143,8 @@ _CASE_FIELDS = [
     "end_date",
     "end_precision",
     "outcome",
+    "peak_deployed_strength",
+    "unverified_facts",
     "updated_at",
 ]
 
@@ -172,6 +176,7 @@ CSV_COLUMNS = [
     "title",
     "mission_name",
     "acronym",
+    "depth",
     "region",
     "countries",
     "organizations",
@@ -184,6 +189,8 @@ CSV_COLUMNS = [
     "objectives",
     "challenges",
     "peak_authorised_strength",
+    "peak_deployed_strength",
+    "unverified_facts",
     "url",
     "updated_at",
     "sources",

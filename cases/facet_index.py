@@ -1,6 +1,6 @@
 """
 The facet index: for every published case study, one row per option of a linked facet it
-carries (`("organization", "<organisation id>")`, `("country", "<country id>")`...).
+carries (`("organization", "<organisation id>", "<role>")`, `("country", "<country id>", "")`...).
 
 The list counts the options of the four linked facets over any set of results with one grouped
 query over this table; counting from the four link tables would read every matching case study
@@ -18,19 +18,20 @@ from django.db import connection
 
 from cases.models import CaseChallenge, CaseOrganization, CaseStudy, CaseStudyFacet, published_sql
 
-# How each facet is derived: a SELECT of (case study id, facet, option, the case study's facet
-# fields) per facet, the option being the linked record's id. The same statements serve one case
-# study and the whole casebook, so the two cannot differ.
-FIELDS = "cs.region, cs.mandate_type, cs.outcome, cs.end_date IS NULL"
+# How each facet is derived: a SELECT of (case study id, facet, option, role, the case study's
+# facet fields) per facet, the option being the linked record's id. The same statements serve one
+# case study and the whole casebook, so the two cannot differ.
+FIELDS = "cs.region, cs.mandate_type, cs.outcome, cs.depth, cs.end_date IS NULL"
 FACET_ROWS = [
-    # An organisation can hold two roles in one mission: it is one option of that case study.
-    "SELECT DISTINCT cs.id, 'organization', link.organization_id, {fields}"
+    # One row per role an organisation holds in the mission, so that the counts of any one role
+    # are one grouped query; the counts over every role count case studies, not rows.
+    "SELECT cs.id, 'organization', link.organization_id, link.role, {fields}"
     " FROM {case_organization} link JOIN {case_study} cs ON cs.id = link.case_study_id WHERE {published}",
-    "SELECT cs.id, 'country', link.country_id, {fields}"
+    "SELECT cs.id, 'country', link.country_id, '', {fields}"
     " FROM {case_country} link JOIN {case_study} cs ON cs.id = link.casestudy_id WHERE {published}",
-    "SELECT cs.id, 'challenge', link.challenge_id, {fields}"
+    "SELECT cs.id, 'challenge', link.challenge_id, '', {fields}"
     " FROM {case_challenge} link JOIN {case_study} cs ON cs.id = link.case_study_id WHERE {published}",
-    "SELECT cs.id, 'objective', link.objective_id, {fields}"
+    "SELECT cs.id, 'objective', link.objective_id, '', {fields}"
     " FROM {case_objective} link JOIN {case_study} cs ON cs.id = link.casestudy_id WHERE {published}",
 ]
 
@@ -56,9 +57,9 @@ def _write(case_study_id=None):
             cursor.execute(f"DELETE FROM {tables['facet']}")
         else:
             cursor.execute(f"DELETE FROM {tables['facet']} WHERE case_study_id = %s", [case_study_id])
+        columns = "case_study_id, facet, option, role, region, mandate_type, outcome, depth, ongoing"
         cursor.execute(
-            f"INSERT INTO {tables['facet']} (case_study_id, facet, option, region, mandate_type, outcome, ongoing) "
-            + rows,
+            f"INSERT INTO {tables['facet']} ({columns}) " + rows,
             per_part * len(FACET_ROWS),
         )
 

@@ -34,6 +34,7 @@ from cases.models import (
     Country,
     Objective,
     Organization,
+    OrganizationRole,
     Region,
     published,
 )
@@ -53,10 +54,13 @@ SORT_CHOICES = [
     ("-duration", "Duration (longest first)"),
     ("strength", "Peak authorised strength (smallest first)"),
     ("-strength", "Peak authorised strength (largest first)"),
+    ("deployed_strength", "Peak deployed strength (smallest first)"),
+    ("-deployed_strength", "Peak deployed strength (largest first)"),
     ("-updated", "Last updated"),
 ]
 
-# Ties are broken by title, then id, so that pages never overlap or skip a row.
+# Ties are broken by title, then id, so that pages never overlap or skip a row. A missing figure
+# sorts last both ways (each order has an index built that way: migrations 0007 and 0020).
 SORT_ORDERINGS = {
     "title": ["title", "id"],
     "-title": ["-title", "-id"],
@@ -68,12 +72,53 @@ SORT_ORDERINGS = {
     "-duration": ["-duration", "title", "id"],
     "strength": [F("peak_authorised_strength").asc(nulls_last=True), "title", "id"],
     "-strength": [F("peak_authorised_strength").desc(nulls_last=True), "title", "id"],
+    "deployed_strength": [F("peak_deployed_strength").asc(nulls_last=True), "title", "id"],
+    "-deployed_strength": [F("peak_deployed_strength").desc(nulls_last=True), "title", "id"],
     "-updated": ["-updated_at", "-id"],
 }
 
+NOT_AVAILABLE = "n/a"
+
+
+def sorted_by_figure(case, sort):
+    """
+    (label, value) of what a list sorted by `sort` orders by, for its cards to show; "n/a" for a
+    missing figure; None when sorted by title.
+    """
+    key = (sort or "").removeprefix("-")
+    if key == "strength":
+        return "Peak authorised strength", _number(case.peak_authorised_strength)
+    if key == "deployed_strength":
+        return "Peak deployed strength", _number(case.peak_deployed_strength)
+    if key == "start":
+        return "Start", case.start_display
+    if key == "end":
+        return "End", case.end_display
+    if key == "duration" and getattr(case, "duration", None) is not None:
+        return "Duration", f"{case.duration.days / 365.25:.1f} years"
+    if key == "updated":
+        return "Updated", f"{case.updated_at.day} {case.updated_at:%B %Y}"
+    return None
+
+
+def _number(value):
+    return NOT_AVAILABLE if value is None else f"{value:,}"
+
+
 ONGOING_CHOICES = [("true", "Ongoing"), ("false", "Ended")]
 # The facets that are fields of the case study itself; the others are linked records.
-SCALAR_FACETS = ("region", "mandate_type", "outcome", "ongoing")
+SCALAR_FACETS = ("region", "mandate_type", "outcome", "depth", "ongoing")
+
+# What `organization` means: the missions the chosen organisations lead, unless another role is
+# chosen with `organization_role`.
+ANY_ROLE = "any"
+ORGANIZATION_ROLE_CHOICES = [
+    (OrganizationRole.LEAD, "Led by"),
+    (OrganizationRole.AUTHORISING, "Authorised by"),
+    (OrganizationRole.FUNDING, "Funded by"),
+    (OrganizationRole.PARTNER, "Partner"),
+    (ANY_ROLE, "Any role"),
+]
 
 # A facet of more than LONG_FACET options shows its chosen and most frequent ones, FACET_TOP in
 # all; `?more=<facet>` shows every option. A shorter facet shows them all, by name.
@@ -93,7 +138,7 @@ def shortened(options):
 
 
 def scalar_combinations(case_studies):
-    """[(region, mandate type, outcome, "true" if ongoing else "false", how many)], per combination."""
+    """[(region, mandate type, outcome, depth, "true" if ongoing else "false", how many)], per combination."""
     rows = (
         case_studies.order_by()
         .annotate(ongoing=ExpressionWrapper(Q(end_date__isnull=True), output_field=BooleanField()))
@@ -101,7 +146,8 @@ def scalar_combinations(case_studies):
         .annotate(n=Count("id"))
     )
     return [
-        (region, mandate, outcome, "true" if ongoing else "false", n) for region, mandate, outcome, ongoing, n in rows
+        (region, mandate, outcome, depth, "true" if ongoing else "false", n)
+        for region, mandate, outcome, depth, ongoing, n in rows
     ]
 
 
@@ -163,6 +209,10 @@ class CountryFilter(django_filters.MultipleChoiceFilter):
 class CaseStudyFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=MAX_QUERY_LENGTH, strip=True)
     organization = django_filters.MultipleChoiceFilter(method="filter_organization", label="Organisation")
+    # Not a filter of its own: it says what `organization` means (see filter_organization).
+    organization_role = django_filters.ChoiceFilter(
+        choices=ORGANIZATION_ROLE_CHOICES, method="keep", label="Role of the organisation", empty_label=None
+    )
     region = django_filters.MultipleChoiceFilter(choices=Region.choices, distinct=False, label="Region")
     country = CountryFilter(method="filter_country", label="Host country")
     challenge = django_filters.MultipleChoiceFilter(method="filter_challenge", label="Challenge")
@@ -171,6 +221,7 @@ class CaseStudyFilter(django_filters.FilterSet):
         choices=CaseStudy.MandateType.choices, distinct=False, label="Mandate type"
     )
     outcome = django_filters.MultipleChoiceFilter(choices=CaseStudy.Outcome.choices, distinct=False, label="Outcome")
+    depth = django_filters.MultipleChoiceFilter(choices=CaseStudy.Depth.choices, distinct=False, label="Depth")
     active_in = YearFilter(method="filter_active_in", label="Active in year")
     start_after = YearFilter(method="filter_start_after", label="Started in or after")
     start_before = YearFilter(method="filter_start_before", label="Started in or before")
@@ -182,7 +233,19 @@ class CaseStudyFilter(django_filters.FilterSet):
     )
 
     LINKED = ("organization", "country", "challenge", "objective")
-    FACETS = ("organization", "region", "country", "challenge", "objective", "mandate_type", "outcome", "ongoing")
+    FACETS = (
+        "organization",
+        "region",
+        "country",
+        "challenge",
+        "objective",
+        "mandate_type",
+        "outcome",
+        "depth",
+        "ongoing",
+    )
+    # Parameters that shape the others rather than filter by themselves.
+    MODIFIERS = ("sort", "organization_role")
 
     class Meta:
         model = CaseStudy
@@ -190,6 +253,10 @@ class CaseStudyFilter(django_filters.FilterSet):
 
     def __init__(self, *args, options=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.queryset is not None:
+            # The default order, with or without parameters (django-filter filters nothing without
+            # any): full case studies first. A sort or a search orders by itself instead.
+            self.queryset = self.queryset.in_reading_order("title", "id")
         if options is None:
             # The same for every request until the content changes.
             options = computed_once_per_version("linked-options", linked_options, kwargs.get("request"))
@@ -216,9 +283,20 @@ class CaseStudyFilter(django_filters.FilterSet):
             return RankedPages(self.queryset, self.case_study_search)
         return queryset
 
+    @property
+    def chosen_role(self):
+        """The role `organization` means: led by, unless a valid other role is chosen."""
+        role = getattr(self.form, "cleaned_data", {}).get("organization_role")
+        return role or OrganizationRole.LEAD
+
     def filter_organization(self, queryset, name, value):
         linked = CaseOrganization.objects.filter(organization__slug__in=value)
+        if self.chosen_role != ANY_ROLE:
+            linked = linked.filter(role=self.chosen_role)
         return queryset.filter(pk__in=linked.values("case_study_id"))
+
+    def keep(self, queryset, name, value):
+        return queryset
 
     def filter_country(self, queryset, name, value):
         linked = CaseStudy.countries.through.objects.filter(country__code__in=value)
@@ -247,19 +325,17 @@ class CaseStudyFilter(django_filters.FilterSet):
     def filter_sort(self, queryset, name, value):
         return sort_case_studies(queryset, value)
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("sort") and not self.form.cleaned_data.get("q"):
-            queryset = sort_case_studies(queryset, "title")
-        return queryset
-
     # -- facets ------------------------------------------------------------------------------
 
     @property
     def active(self):
-        """The valid, non-empty filter values, by parameter (sort excluded)."""
+        """The valid, non-empty filter values, by parameter (sort and the organisations' role excluded)."""
         data = getattr(self.form, "cleaned_data", {})
-        return {name: value for name, value in data.items() if name != "sort" and value not in (None, "", [], ())}
+        return {
+            name: value
+            for name, value in data.items()
+            if name not in self.MODIFIERS and value not in (None, "", [], ())
+        }
 
     def filtered_without(self, *excluded):
         """Published case studies matching every active filter but the excluded ones."""
@@ -286,6 +362,7 @@ class CaseStudyFilter(django_filters.FilterSet):
             "region": Region.choices,
             "mandate_type": CaseStudy.MandateType.choices,
             "outcome": CaseStudy.Outcome.choices,
+            "depth": CaseStudy.Depth.choices,
             "ongoing": ONGOING_CHOICES,
             **self.linked.choices,
         }
@@ -325,10 +402,23 @@ class CaseStudyFilter(django_filters.FilterSet):
                     "more_query": links.urlencode(),
                     "fewer_query": fewer_query,
                     "multiple": name != "ongoing",
+                    "roles": self._role_options() if name == "organization" else [],
                     "open": bool(chosen) or name in ("organization", "region") or name == expanded,
                 }
             )
         return facets
+
+    def _role_options(self):
+        """The meanings the organisation facet can take, the current one checked."""
+        return [
+            # "Led by" is what no role means: the form leaves it out of the address.
+            {
+                "value": "" if value == OrganizationRole.LEAD else value,
+                "label": label,
+                "selected": value == self.chosen_role,
+            }
+            for value, label in ORGANIZATION_ROLE_CHOICES
+        ]
 
     def _counts(self):
         return {**self._scalar_counts(), **self._linked_counts()}
@@ -389,11 +479,17 @@ class CaseStudyFilter(django_filters.FilterSet):
     def _casebook_counts(self):
         """Every facet's counts over the whole casebook, the same for every request until an edit."""
 
+        role = self.chosen_role
+
         def count():
-            unfiltered = CaseStudyFilter(QueryDict(), queryset=self.queryset, request=self.request, options=self.linked)
+            # No filter, but the same meaning of the organisation facet: its counts are by role.
+            data = QueryDict(mutable=True)
+            data["organization_role"] = role
+            unfiltered = CaseStudyFilter(data, queryset=self.queryset, request=self.request, options=self.linked)
+            unfiltered.is_valid()
             return unfiltered._counts()
 
-        return computed_once_per_version("facet-counts:all", count, self.request)
+        return computed_once_per_version(f"facet-counts:all:{role}", count, self.request)
 
     def facet_count_query(self):
         """
@@ -401,11 +497,17 @@ class CaseStudyFilter(django_filters.FilterSet):
         grouped query over the facet index per group of `_linked_groups()`, in one UNION query;
         None when every group's counts are the unfiltered list's.
         """
+        role = self.chosen_role
+        if role == ANY_ROLE:
+            # An organisation has a row per role it holds in a mission: count the missions.
+            rows, number = Q(), Count("case_study", distinct=True)
+        else:
+            rows, number = ~Q(facet="organization") | Q(role=role), Count("*")
         parts = [
-            CaseStudyFacet.objects.filter(self._results_without(*excluded), facet__in=facets)
+            CaseStudyFacet.objects.filter(rows, self._results_without(*excluded), facet__in=facets)
             .order_by()
             .values_list("facet", "option")
-            .annotate(n=Count("*"))
+            .annotate(n=number)
             for facets, excluded in self._linked_groups()
             if not self._counted_over_casebook(excluded)
         ]
@@ -433,10 +535,19 @@ class CaseStudyFilter(django_filters.FilterSet):
                 query = self.data.copy()
                 remaining = [v for v in query.getlist(name) if str(v).upper() != str(item).upper()]
                 query.setlist(name, remaining)
+                if name == "organization" and not remaining:
+                    query.pop("organization_role", None)  # a role of no organisation means nothing
                 query.pop("page", None)
                 label = labels.get(name, {}).get(item, item)
-                chips.append((self.filters[name].label, label, query.urlencode()))
+                chips.append((self.label_of(name), label, query.urlencode()))
         return chips
+
+    def label_of(self, name):
+        """A filter's name for readers; the organisation filter's says which role it means."""
+        if name == "organization":
+            role = dict(ORGANIZATION_ROLE_CHOICES)[self.chosen_role]
+            return f"{self.filters[name].label} ({role.lower()})"
+        return self.filters[name].label
 
     @property
     def facets_cache(self):

@@ -19,7 +19,7 @@ from cases.editorial import WORKFLOW_FIELDS, EditorialError, apply_snapshot, sna
 from cases.models import Source, Status
 
 # Fields that describe the workflow or are derived: not compared, not restored.
-NOT_COMPARED = WORKFLOW_FIELDS | {"peak_authorised_strength", "rendered"}
+NOT_COMPARED = WORKFLOW_FIELDS | {"peak_authorised_strength", "peak_deployed_strength", "reading_order", "rendered"}
 
 
 # Words, runs of white space and single punctuation marks: a changed comma shows as a comma.

@@ -604,7 +604,20 @@ class Challenge(Publishable):
         return reverse("cases:challenge_detail", args=[self.slug])
 
 
+def depth_rank():
+    """0 for a full case study, 1 for a summary, 2 for facts only: the order readers meet them in."""
+    return models.Case(
+        *(models.When(depth=depth, then=models.Value(rank)) for rank, depth in enumerate(Depth.values)),
+        default=models.Value(len(Depth.values)),
+        output_field=models.IntegerField(),
+    )
+
+
 class CaseStudyQuerySet(PublishableQuerySet):
+    def in_reading_order(self, *then):
+        """Full case studies first, then summaries, then facts only; within each, by `then`."""
+        return self.order_by("reading_order", *then)
+
     def active_in(self, year):
         """Missions whose span overlaps the year; an ongoing mission is active to this year."""
         if year > timezone.now().year:
@@ -654,6 +667,10 @@ class CaseStudy(Publishable):
         default=Depth.FULL,
         help_text="How much the entry tells: a full case study, a summary, or its facts only.",
     )
+    # The depth as a number the database keeps (and indexes) itself, for the list's default order.
+    reading_order = models.GeneratedField(
+        expression=depth_rank(), output_field=models.PositiveSmallIntegerField(), db_persist=True
+    )
     featured = models.BooleanField(default=False, help_text="Shown on the home page.")
     predecessors = models.ManyToManyField(
         "self",
@@ -682,11 +699,18 @@ class CaseStudy(Publishable):
     lessons = cited_text("lessons learned", max_length=BODY_LENGTH, blank=True)
     rendered = rendered_text()
     search_documents = GenericRelation(SearchDocument)
+    # Derived from the strength figures cited to published sources (cases/derived.py); used for sorting.
     peak_authorised_strength = models.PositiveIntegerField(
         null=True,
         blank=True,
         editable=False,
         help_text="Derived from the authorised strength figures on save; used for sorting.",
+    )
+    peak_deployed_strength = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Derived from the deployed strength figures on save; used for sorting.",
     )
     citations = GenericRelation(Citation)
 
@@ -720,19 +744,24 @@ class CaseStudy(Publishable):
                 ("start_date", "start"),
                 ("end_date", "end"),
                 ("peak_authorised_strength", "peak"),
+                ("peak_deployed_strength", "deployed"),
+                ("depth", "depth"),
                 ("updated_at", "updated"),
             ]
         ] + [
-            # Filters by region, and the facet counts of region, mandate type, outcome and
+            # The list's default order: full case studies first, then by title.
+            models.Index(fields=["status", "reading_order", "title", "id"], name="casestudy_status_reading_idx"),
+            # Filters by region, and the facet counts of region, mandate type, outcome, depth and
             # ongoing, which read this index alone, never the wide rows of the table. The id
             # comes last for PostgreSQL, whose indexes do not hold it by themselves as SQLite's do.
             models.Index(
-                fields=["status", "region", "mandate_type", "outcome", "end_date", "id"], name="casestudy_facets_idx"
+                fields=["status", "region", "mandate_type", "outcome", "depth", "end_date", "id"],
+                name="casestudy_facets_idx",
             ),
-            # The same four for given case studies (a search's thousands of matches), looked up
+            # The same five for given case studies (a search's thousands of matches), looked up
             # by id here rather than in the table, whose every row would be a page read.
             models.Index(
-                fields=["id", "status", "region", "mandate_type", "outcome", "end_date"],
+                fields=["id", "status", "region", "mandate_type", "outcome", "depth", "end_date"],
                 name="casestudy_facets_by_id_idx",
             ),
         ]
@@ -798,25 +827,33 @@ class CaseStudyFacet(models.Model):
     case_study = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="+", db_index=False)
     facet = models.CharField(max_length=12)
     option = models.PositiveBigIntegerField(help_text="The id of the organisation, country, challenge or objective.")
+    # An organisation's role in the mission (one row per role it holds); blank for other facets.
+    role = models.CharField(max_length=12, blank=True)
     # Copies of the case study's facet fields: results chosen by these alone are counted from this
     # table's own index, without visiting the case studies one by one.
     region = models.CharField(max_length=12, choices=Region)
     mandate_type = models.CharField(max_length=20, choices=CaseStudy.MandateType)
     outcome = models.CharField(max_length=12, choices=CaseStudy.Outcome)
+    depth = models.CharField(max_length=7, choices=Depth)
     ongoing = models.BooleanField()
 
     class Meta:
         indexes = [
             models.Index(
-                fields=["facet", "region", "mandate_type", "outcome", "ongoing", "option"],
+                fields=["facet", "role", "region", "mandate_type", "outcome", "depth", "ongoing", "option"],
                 name="casestudyfacet_by_fields_idx",
             )
         ]
         constraints = [
-            models.UniqueConstraint(fields=["case_study", "facet", "option"], name="casestudyfacet_unique"),
+            models.UniqueConstraint(fields=["case_study", "facet", "option", "role"], name="casestudyfacet_unique"),
+            models.CheckConstraint(
+                condition=Q(role="") | Q(facet="organization", role__in=OrganizationRole.values),
+                name="casestudyfacet_role_valid",
+            ),
             choice_constraint("casestudyfacet", "region", Region),
             choice_constraint("casestudyfacet", "mandate_type", MandateType),
             choice_constraint("casestudyfacet", "outcome", Outcome),
+            choice_constraint("casestudyfacet", "depth", Depth),
         ]
 
     def __str__(self):

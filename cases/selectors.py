@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.html import format_html
 
 from cases.citations import References, cited_keys
 from cases.models import (
@@ -49,6 +50,26 @@ def citations_by_object(objects):
 
 def _citations_for(grouped, obj, field=""):
     return grouped.get((ContentType.objects.get_for_model(obj).pk, obj.pk, field), [])
+
+
+# Shown instead of citations beside a fact the editors have not yet checked against a primary
+# document (CaseStudy.unverified_facts); pages that show it link to the editorial policy.
+UNVERIFIED_MARKER = format_html(
+    ' <span class="unverified" title="{}">unverified</span>', "Not yet checked against a primary document"
+)
+EDITORIAL_POLICY_URL = "/about/editorial-policy/"
+
+
+def fact_markers(references, grouped, case, name):
+    """A fact's citation markers, or the 'unverified' marking if it is not yet verified."""
+    if name in case.unverified_facts:
+        return UNVERIFIED_MARKER
+    return references.cite_all(_citations_for(grouped, case, name))
+
+
+def peak_figure(case, kind):
+    """The highest figure of a kind among a case study's (prefetched, published-source) figures."""
+    return max((f for f in case.strength_figures.all() if f.kind == kind), key=lambda f: f.number, default=None)
 
 
 def published_sources(keys):
@@ -112,10 +133,16 @@ def case_study_page(case, *, citations=None, sources=None):
 
     summary = references.render(case.rendered.get("summary"))
     whole_record = references.cite_all(_citations_for(grouped, case))
-    facts = {name: references.cite_all(_citations_for(grouped, case, name)) for name in CaseStudy.CITABLE_FACTS}
-    authorised = [f for f in case.strength_figures.all() if f.kind == StrengthFigure.Kind.AUTHORISED]
-    peak = max(authorised, key=lambda figure: figure.number, default=None)
-    peak_strength = peak and {"figure": peak, "marker": references.cite(peak.source.key, peak.locator)}
+    facts = {name: fact_markers(references, grouped, case, name) for name in CaseStudy.CITABLE_FACTS}
+    peaks = []
+    for kind, label in [
+        (StrengthFigure.Kind.AUTHORISED, "Peak authorised strength"),
+        (StrengthFigure.Kind.DEPLOYED, "Peak deployed strength"),
+    ]:
+        peak = peak_figure(case, kind)
+        peaks.append(
+            {"label": label, "figure": peak, "marker": peak and references.cite(peak.source.key, peak.locator)}
+        )
     established_by = [
         {"instrument": instrument, "marker": references.cite(instrument.source.key)}
         for instrument in case.instruments.all()
@@ -143,7 +170,9 @@ def case_study_page(case, *, citations=None, sources=None):
         "summary": summary,
         "facts": facts,
         "strength": strength,
-        "peak_strength": peak_strength,
+        "peaks": peaks,
+        "unverified_facts": [label for name, label in CaseStudy.CITABLE_FACTS.items() if name in case.unverified_facts],
+        "editorial_policy_url": EDITORIAL_POLICY_URL,
         "established_by": established_by,
         "instruments": instruments,
         "body": body,
@@ -246,6 +275,8 @@ def source_citing_records(source):
 
 
 MAX_COMPARED = 4
+# What readers see where a figure is not known.
+NOT_AVAILABLE = "n/a"
 
 
 def comparison(slugs):
@@ -276,19 +307,23 @@ def comparison(slugs):
                 sources[figure.source.key] = figure.source
     references = References(sources)
 
-    def peak(case):
-        figures = [f for f in case.strength_figures.all() if f.kind == StrengthFigure.Kind.AUTHORISED]
-        best = max(figures, key=lambda f: f.number, default=None)
-        if best is None:
-            return "—", ""
-        about = "about " if best.approximate else ""
-        return f"{about}{best.number:,} ({best.date.year})", references.cite(best.source.key, best.locator)
+    def peak(label, kind):
+        cells = []
+        for case in cases:
+            best = peak_figure(case, kind)
+            if best is None:
+                cells.append({"value": NOT_AVAILABLE, "marker": ""})
+                continue
+            about = "about " if best.approximate else ""
+            value = f"{about}{best.number:,} ({best.date.year})"
+            cells.append({"value": value, "marker": references.cite(best.source.key, best.locator)})
+        return {"label": label, "cells": cells, "differs": len({cell["value"] for cell in cells}) > 1}
 
     def fact(label, field, value_of):
         cells = []
         for case in cases:
             value = value_of(case)
-            marker = references.cite_all(_citations_for(grouped, case, field)) if field else ""
+            marker = fact_markers(references, grouped, case, field) if field else ""
             cells.append({"value": value, "marker": marker})
         return {"label": label, "cells": cells, "differs": len({cell["value"] for cell in cells}) > 1}
 
@@ -308,18 +343,10 @@ def comparison(slugs):
         fact("Objectives", "objectives", lambda c: ", ".join(o.name for o in c.objectives.all()) or "—"),
         fact("Challenges", "", lambda c: ", ".join(cc.challenge.name for cc in c.case_challenges.all()) or "—"),
     ]
-    strength_cells = []
-    for case in cases:
-        value, marker = peak(case)
-        strength_cells.append({"value": value, "marker": marker})
-    rows.insert(
-        7,
-        {
-            "label": "Peak authorised strength",
-            "cells": strength_cells,
-            "differs": len({cell["value"] for cell in strength_cells}) > 1,
-        },
-    )
+    rows[7:7] = [
+        peak("Peak authorised strength", StrengthFigure.Kind.AUTHORISED),
+        peak("Peak deployed strength", StrengthFigure.Kind.DEPLOYED),
+    ]
     return cases, rows, references, problems
 
 

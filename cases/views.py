@@ -106,9 +106,10 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         published = CaseStudy.objects.published()
+        # Full case studies first, then summaries, then facts only.
         context["featured"] = (
-            published.filter(featured=True).for_list().order_by("start_date")
-            or published.for_list().order_by("-updated_at")[:3]
+            published.filter(featured=True).for_list().in_reading_order("start_date", "title")
+            or published.for_list().in_reading_order("-updated_at")[:3]
         )
         context["recent"] = published.order_by("-updated_at")[:5]
         context["chart"] = timeline_chart(timeline_rows(published))
@@ -144,6 +145,8 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
         context["facets"] = self.filterset.facets_cache
         context["chips"] = self.filterset.chips()
         context.update(self.search_hints())
+        # Cards show the figure the list is sorted by.
+        context["sort"] = self.filterset.form.cleaned_data.get("sort", "") if self.filterset.is_bound else ""
         # The timeline draws the results on this page: it stays short, above what it depicts.
         context["chart"] = timeline_chart(page_rows(context["object_list"]))
         return context
@@ -430,6 +433,8 @@ class CompareView(TemplateView):
                 "problems": problems,
                 "choices": CaseStudy.objects.published().order_by("title").only("slug", "title"),
                 "chosen": [case.slug for case in cases],
+                "unverified": any(case.unverified_facts for case in cases),
+                "editorial_policy_url": selectors.EDITORIAL_POLICY_URL,
             }
         )
         return context

@@ -108,6 +108,7 @@ def test_rows_hold_each_published_case_with_its_published_neighbours(client, cas
         "title": ODD_TITLE,
         "mission_name": "United Nations Mission in Sierra Leone",
         "acronym": "UNAMSIL",
+        "depth": "full",
         "region": "africa",
         "countries": ["LR", "SL"],
         "organizations": [
@@ -123,6 +124,8 @@ def test_rows_hold_each_published_case_with_its_published_neighbours(client, cas
         "objectives": ["ddr", "elections"],
         "challenges": ["host-state-consent"],
         "peak_authorised_strength": 17500,
+        "peak_deployed_strength": 20000,
+        "unverified_facts": [],
         "url": f"{SITE}/cases/sierra-leone/",
         "updated_at": case.updated_at.isoformat(),
         "citations": {

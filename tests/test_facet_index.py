@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def rows():
-    fields = ("case_study_id", "facet", "option", "region", "mandate_type", "outcome", "ongoing")
+    fields = ("case_study_id", "facet", "option", "role", "region", "mandate_type", "outcome", "depth", "ongoing")
     return set(CaseStudyFacet.objects.values_list(*fields))
 
 
@@ -52,10 +52,16 @@ def linked():
     }
 
 
-def test_a_published_case_study_carries_one_row_per_facet_option(linked):
+def test_a_published_case_study_carries_one_row_per_facet_option_and_role(linked):
     records = linked
+    organisation_rows = CaseStudyFacet.objects.filter(case_study=records["case"], facet="organization")
+    assert set(organisation_rows.values_list("option", "role", "depth")) == {
+        (records["un"].pk, "lead", "full"),
+        (records["un"].pk, "authorising", "full"),  # a row per role it holds, so roles count apart
+        (records["au"].pk, "lead", "full"),
+    }
     assert options_of(records["case"]) == {
-        ("organization", records["un"].pk),  # once, though it holds two roles
+        ("organization", records["un"].pk),
         ("organization", records["au"].pk),
         ("country", records["sierra_leone"].pk),
         ("challenge", records["consent"].pk),
@@ -174,8 +180,8 @@ def test_every_change_leaves_the_index_as_a_rebuild_would(linked, change):
     before = rows()
     change(linked)
     after = rows()
-    # The change touched the index (an organisation that keeps another role stays an option)...
-    assert (after == before) == (change is delete_one_of_two_roles)
+    # The change touched the index (each role an organisation holds is a row of its own)...
+    assert after != before
     facet_index.rebuild()
     assert after == rows()  # ...and left it exactly as it should be
 
@@ -212,6 +218,7 @@ def test_rebuild_command_rewrites_an_index_lost_or_damaged(linked):
         region="asia",
         mandate_type="observer",
         outcome="completed",
+        depth="summary",
         ongoing=False,
     )
     call_command("rebuild_search_index", verbosity=0)

@@ -27,6 +27,12 @@ def facets(client, query=""):
         "challenge=asymmetric-threats&ongoing=false",
         "q=mission&region=europe&region=africa",
         "active_in=2006&country=so",
+        "organization=un&organization_role=authorising",
+        "organization_role=any&region=africa",
+        "organization_role=partner&challenge=host-state-consent",
+        "organization=au&organization=nato&organization_role=any&depth=full",
+        "depth=full&region=africa",
+        "depth=summary&organization_role=authorising&q=mission",
     ],
 )
 def test_counts_match_the_list_each_option_would_give(client, casebook, query):  # noqa: F811
@@ -57,7 +63,7 @@ def test_chips_remove_one_filter_and_keep_the_others(client, casebook):  # noqa:
 def test_empty_results_say_which_filters_to_loosen(client, casebook):  # noqa: F811
     html = client.get(f"{LIST}?organization=nato&region=africa").content.decode()
     assert "No case study matches these filters." in html
-    assert "remove “Organisation:" in html and "remove “Region: Africa”" in html
+    assert "remove “Organisation (led by):" in html and "remove “Region: Africa”" in html
 
 
 @pytest.mark.parametrize(

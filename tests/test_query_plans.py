@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 # (Sorting by end date puts ongoing missions, which have none, last; that ordering is not
 # index-backed on SQLite, whose indexes keep NULLs first.)
 SCENARIOS = [
-    ("", "status_title"),
+    ("", "status_reading"),
+    ("depth=facts", "status_depth"),
     ("region=europe", "casestudy_facets"),
     ("mandate_type=enforcement", "status_mandate"),
     ("outcome=ongoing", "status_outcome"),
@@ -29,6 +30,8 @@ SCENARIOS = [
     ("ongoing=true", "status_end"),
     ("sort=-start", "status_start"),
     ("sort=-strength", "status_peak"),
+    ("sort=-deployed_strength", "status_deployed"),
+    ("sort=deployed_strength", "status_deployed"),
     ("sort=-updated", "updated"),
     ("sort=title", "status_title"),
 ]
@@ -63,6 +66,8 @@ def build_casebook():
             start_date=datetime.date(2005, 1, 1) if n % 100 == 0 else datetime.date(1951 + n % 50, 1, 1),
             end_date=None if n % 100 == 0 else datetime.date(2004, 1, 1),
             peak_authorised_strength=n,
+            peak_deployed_strength=n,
+            depth="facts" if n % 100 == 0 else "full",
             summary="S.",
             body="B.",
             status=Status.DRAFT if n % 10 == 5 else Status.PUBLISHED,

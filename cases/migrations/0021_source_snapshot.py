@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0019_challenge_synonyms'),
+        ('cases', '0020_deployed_peak_depth_roles'),
         ('reversion', '0002_add_index_on_version_for_content_type_and_db'),
     ]
 

@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 
+from cases.filters import sorted_by_figure
+
 register = template.Library()
 
 
@@ -12,3 +14,9 @@ def ld_json(value):
     """A JSON-LD data block; '<', '>' and '&' escaped so text can never close the element."""
     data = json.dumps(value, ensure_ascii=False).translate(_json_script_escapes)
     return mark_safe(f'<script type="application/ld+json">{data}</script>')
+
+
+@register.simple_tag
+def sort_figure(case, sort):
+    """(label, value) of the figure the list is sorted by, or None (see cases.filters)."""
+    return sorted_by_figure(case, sort)
