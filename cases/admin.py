@@ -268,6 +268,8 @@ class PublishableAdmin(VersionAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["transitions"] = obj.allowed_transitions(request.user) if obj else []
+        if any(status == Status.PUBLISHED for status, _ in context["transitions"]):
+            context["draft_sources"] = editorial.draft_sources(obj)
         if obj is not None and editorial.must_propose(request.user, obj):
             context["transitions"] = []
             context["proposal"] = editorial.open_proposal(obj)
@@ -298,9 +300,25 @@ class PublishableAdmin(VersionAdmin):
             obj.save()  # in the transaction changeform_view rolls back
             return
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        # Status changes come after the inline rows: the citation gate reads what the form saved.
         target = request.POST.get("_transition")
-        if target:
+        if getattr(request, "proposing", False):
+            request.proposal_snapshot = editorial.capture(obj, request.existing_keys)
+        elif target:
             request.transition_refused = not self._transition(request, obj, target, saved=True)
+        elif "_publish_with_sources" in request.POST:
+            try:
+                sources = editorial.publish_with_sources(obj, user=request.user)
+            except TransitionNotAllowed as error:
+                request.transition_refused = True
+                self.message_user(request, f"{error} Your other changes to “{obj}” were saved.", messages.ERROR)
+            else:
+                titles = ", ".join(f"“{source.title}”" for source in sources)
+                self.message_user(request, f"“{obj}” is published, together with {len(sources)} source(s): {titles}.")
 
     def _transition(self, request, obj, target, saved=False):
         try:
@@ -320,11 +338,6 @@ class PublishableAdmin(VersionAdmin):
         if getattr(request, "transition_refused", False):
             return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
         return super().response_add(request, obj, post_url_continue)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if getattr(request, "proposing", False):
-            request.proposal_snapshot = editorial.capture(form.instance, request.existing_keys)
 
     def response_change(self, request, obj):
         if getattr(request, "proposing", False):

@@ -16,8 +16,6 @@ management command, content loader).
   is a proposal like any other.
 """
 
-from dataclasses import dataclass
-
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
@@ -26,17 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.revisions import _follow_relations_recursive, _get_options
 
-from cases.citations import cited_keys
-from cases.models import (
-    CaseStudy,
-    Citation,
-    LegalInstrument,
-    Proposal,
-    ProposalState,
-    Source,
-    Status,
-    StrengthFigure,
-)
+from cases.models import Citation, Proposal, ProposalState, Status
 
 # Fields that describe the workflow rather than the content: a snapshot never changes them.
 WORKFLOW_FIELDS = {
@@ -59,78 +47,13 @@ class EditorialError(Exception):
         self.problems = list(problems)
 
 
-@dataclass(frozen=True)
-class Problem:
-    message: str
-    url: str = ""
-
-
-# -- the citation gate ---------------------------------------------------------------------
-
-
-def _records_with_text(record):
-    """The record and its inline rows that carry Markdown or Citation rows."""
-    rows = [record]
-    if isinstance(record, CaseStudy):
-        rows += [*record.case_challenges.all(), *record.timeline_events.all(), *record.contributions.all()]
-    return rows
-
-
-def cited_sources(record):
-    """{key: Source or None} of every source the record and its inline rows cite, in any way."""
-    rows = _records_with_text(record)
-    keys = cited_keys(*(getattr(row, name) for row in rows for name in getattr(row, "markdown_fields", ())))
-    citations = Citation.objects.none()
-    for row in rows:
-        content_type = ContentType.objects.get_for_model(row)
-        citations = citations | Citation.objects.filter(content_type=content_type, object_id=row.pk)
-    source_ids = set(citations.values_list("source_id", flat=True))
-    if isinstance(record, CaseStudy):
-        source_ids |= set(StrengthFigure.objects.filter(case_study=record).values_list("source_id", flat=True))
-        source_ids |= set(LegalInstrument.objects.filter(case_study=record).values_list("source_id", flat=True))
-    sources = {
-        source.key: source for source in Source.objects.filter(models.Q(key__in=keys) | models.Q(pk__in=source_ids))
-    }
-    return {key: sources.get(key) for key in [*keys, *sorted(set(sources) - set(keys))]}
+def citation_problems(record):
+    """What keeps a record from readers: the gate that submitting, publishing and approving pass."""
+    return record.publication_problems()
 
 
 def draft_sources(record):
-    return [source for source in cited_sources(record).values() if source is not None and not source.is_published]
-
-
-def citation_problems(record):
-    """What keeps a record from readers: the gate that submitting, publishing and approving pass."""
-    if isinstance(record, Source):
-        return []
-    problems = []
-    for key, source in cited_sources(record).items():
-        if source is None:
-            problems.append(Problem(f"It cites “{key}”, which is no source of the casebook.", record.get_admin_url()))
-        elif not source.is_published:
-            problems.append(
-                Problem(
-                    f"It cites the source “{source.title}”, which is {source.get_status_display().lower()}.",
-                    source.get_admin_url(),
-                )
-            )
-    if isinstance(record, CaseStudy):
-        cited = set(
-            Citation.objects.filter(content_type=ContentType.objects.get_for_model(CaseStudy), object_id=record.pk)
-            .exclude(field="")
-            .values_list("field", flat=True)
-        )
-        for fact, label in CaseStudy.CITABLE_FACTS.items():
-            if fact == "end_date" and record.end_date is None:
-                continue
-            if fact not in cited and fact not in record.unverified_facts:
-                problems.append(
-                    Problem(
-                        f"The fact “{label}” cites no source: cite it under “Citations of facts”, or mark it "
-                        "unverified.",
-                        record.get_admin_url() + "#citations",
-                    )
-                )
-    return problems
+    return [source for source in record.cited_sources().values() if source is not None and not source.is_published]
 
 
 @transaction.atomic

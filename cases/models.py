@@ -7,6 +7,7 @@ view, feed, sitemap, search and export starts from it.
 """
 
 import datetime
+from dataclasses import dataclass
 
 import reversion
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.citations import parse_citations
+from cases.citations import cited_keys, parse_citations
 
 CITATION_HELP = (
     "Markdown. Cite a source inline with [[cite:SOURCE-KEY]] or, with a page or paragraph, "
@@ -236,6 +237,14 @@ class PublishableQuerySet(models.QuerySet):
         return self.published()
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Something that keeps a record from readers, and the address where it is fixed."""
+
+    message: str
+    url: str = ""
+
+
 class TransitionNotAllowed(Exception):
     """A status change the workflow or the user's role does not allow; the message says why."""
 
@@ -303,6 +312,42 @@ class Publishable(models.Model):
     def is_published(self):
         return self.status == Status.PUBLISHED
 
+    # -- the citation gate: what keeps a record from readers --------------------------------
+
+    def rows_with_citations(self):
+        """The record and the inline rows of it that carry Markdown or Citation rows."""
+        return [self]
+
+    def cited_source_ids(self):
+        """Ids of the sources cited other than in text and Citation rows (figures, instruments)."""
+        return set()
+
+    def cited_sources(self):
+        """{key: Source, or None for a key no source has} of every source the record cites."""
+        rows = self.rows_with_citations()
+        keys = cited_keys(*(getattr(row, name) for row in rows for name in getattr(row, "markdown_fields", ())))
+        citing = Q()
+        for row in rows:
+            citing |= Q(content_type=ContentType.objects.get_for_model(row), object_id=row.pk)
+        ids = set(Citation.objects.filter(citing).values_list("source_id", flat=True)) | self.cited_source_ids()
+        sources = {source.key: source for source in Source.objects.filter(Q(key__in=keys) | Q(pk__in=ids))}
+        return {key: sources.get(key) for key in [*keys, *sorted(set(sources) - set(keys))]}
+
+    def publication_problems(self):
+        """Why the record may not be submitted or published yet: each problem with where to fix it."""
+        problems = []
+        for key, source in self.cited_sources().items():
+            if source is None:
+                problems.append(Problem(f"It cites “{key}”, which is no source of the casebook.", self.get_admin_url()))
+            elif not source.is_published:
+                problems.append(
+                    Problem(
+                        f"It cites the source “{source.title}”, which is {source.get_status_display().lower()}.",
+                        source.get_admin_url(),
+                    )
+                )
+        return problems
+
     def get_admin_url(self):
         return reverse(f"admin:{self._meta.app_label}_{self._meta.model_name}_change", args=[self.pk])
 
@@ -334,9 +379,7 @@ class Publishable(models.Model):
         if not self._may(user, needs_publish):
             raise TransitionNotAllowed(f"Only reviewers may {verb} {self._meta.verbose_name_plural}.")
         if status in (Status.REVIEW, Status.PUBLISHED):
-            from cases.editorial import citation_problems  # the gate reads the records this module defines
-
-            problems = citation_problems(self)
+            problems = self.publication_problems()
             if problems:
                 raise TransitionNotAllowed(
                     f"“{self}” cannot be {'published' if status == Status.PUBLISHED else 'submitted'} yet: "
@@ -478,6 +521,9 @@ class Source(Publishable):
 
     def get_absolute_url(self):
         return reverse("cases:source_detail", args=[self.key])
+
+    def publication_problems(self):
+        return []  # a reference: it cites nothing itself
 
     @property
     def date_display(self):
@@ -785,6 +831,35 @@ class CaseStudy(Publishable):
 
     def get_absolute_url(self):
         return reverse("cases:detail", args=[self.slug])
+
+    def rows_with_citations(self):
+        return [self, *self.case_challenges.all(), *self.timeline_events.all(), *self.contributions.all()]
+
+    def cited_source_ids(self):
+        return {
+            *self.strength_figures.values_list("source_id", flat=True),
+            *self.instruments.values_list("source_id", flat=True),
+        }
+
+    def publication_problems(self):
+        problems = super().publication_problems()
+        cited = set(
+            Citation.objects.filter(content_type=ContentType.objects.get_for_model(CaseStudy), object_id=self.pk)
+            .exclude(field="")
+            .values_list("field", flat=True)
+        )
+        for fact, label in self.CITABLE_FACTS.items():
+            if fact == "end_date" and self.end_date is None:
+                continue
+            if fact not in cited and fact not in self.unverified_facts:
+                problems.append(
+                    Problem(
+                        f"The fact “{label}” cites no source: cite it under “Citations of facts”, or mark it "
+                        "unverified.",
+                        self.get_admin_url() + "#citations",
+                    )
+                )
+        return problems
 
     def clean(self):
         super().clean()

@@ -481,7 +481,6 @@ def _case_study_view(page):
     def fact(value, name):
         return f"{value}{reader_text(facts[name])}"
 
-    peak = page["peak_strength"]
     return [
         ("Title", case.title),
         ("Summary", reader_text(f"{page['summary']}{page['general_citations']}")),
@@ -499,7 +498,10 @@ def _case_study_view(page):
         ("Start", fact(case.start_display, "start_date")),
         ("End", fact(case.end_display, "end_date")),
         ("Outcome", fact(case.get_outcome_display(), "outcome")),
-        ("Peak authorised strength", f"{peak['figure']}{reader_text(peak['marker'])}" if peak else ""),
+        *(
+            (peak["label"], f"{peak['figure']}{reader_text(peak['marker'])}" if peak["figure"] else "")
+            for peak in page["peaks"]
+        ),
         ("Objectives", fact(", ".join(objective.name for objective in case.objectives.all()), "objectives")),
         ("Body", reader_text(page["body"])),
         (

@@ -340,7 +340,8 @@ def test_peak_strength_counts_only_figures_whose_source_is_published(client, sta
     assert record["peak_authorised_strength"] == 17500
     strength = {row["label"]: row for row in compare.context["rows"]}["Peak authorised strength"]
     assert strength["cells"][0]["value"] == "17,500 (2000)"
-    assert page.context["peak_strength"]["figure"].number == 17500
+    assert page.context["peaks"][0]["label"] == "Peak authorised strength"
+    assert page.context["peaks"][0]["figure"].number == 17500
     for surface, text in [
         ("/cases/export.csv", export_csv),
         ("/cases/export.json", export_json),

@@ -259,3 +259,33 @@ def test_the_attention_board_shows_editors_their_proposals_and_reviewers_the_que
     assert "Proposed changes to published pages, oldest first (1)" in board and "Kosovo (KFOR)" in board
     home = client.get(reverse("admin:index")).content.decode()
     assert "1 proposed changes to published pages waiting for review" in home
+
+
+def test_a_reviewer_publishes_a_page_and_its_draft_sources_from_the_form(client, reviewer):
+    draft = make_source(key="draft-report", title="A draft report", status=Status.DRAFT)
+    case = make_case(
+        status=Status.REVIEW, summary="A claim. [[cite:draft-report]]", countries=[make_country("SL", "Sierra Leone")]
+    )
+    client.force_login(reviewer)
+    form = client.get(reverse("admin:cases_casestudy_change", args=[case.pk])).content.decode()
+    assert "Save and publish together with its 1 draft source" in form
+    data, _ = form_fields(form)
+    data["_publish_with_sources"] = "1"
+    response = client.post(reverse("admin:cases_casestudy_change", args=[case.pk]), data, follow=True)
+    assert "is published, together with 1 source(s): “A draft report”" in messages_of(response)
+    assert Source.objects.get(pk=draft.pk).is_published and CaseStudy.objects.get(pk=case.pk).is_published
+
+
+def test_facts_cited_in_the_same_save_pass_the_gate(client, reviewer):
+    source = make_source(key="unsc-res-1270-1999")
+    case = make_case(status=Status.REVIEW, unverified_facts=[], countries=[make_country("SL", "Sierra Leone")])
+    client.force_login(reviewer)
+    data, _ = form_fields(client.get(reverse("admin:cases_casestudy_change", args=[case.pk])).content.decode())
+    prefix = "cases-citation-content_type-object_id"
+    data[f"{prefix}-TOTAL_FORMS"] = str(len(CaseStudy.CITABLE_FACTS))
+    for number, fact in enumerate(CaseStudy.CITABLE_FACTS):
+        data[f"{prefix}-{number}-field"] = fact
+        data[f"{prefix}-{number}-source"] = str(source.pk)
+    data["_transition"] = Status.PUBLISHED
+    client.post(reverse("admin:cases_casestudy_change", args=[case.pk]), data)
+    assert CaseStudy.objects.get(pk=case.pk).is_published

@@ -63,6 +63,7 @@ def casebook():
         start_precision=DatePrecision.DAY,
         end_date=None,
         outcome=CaseStudy.Outcome.ONGOING,
+        unverified_facts=[],
     )
     add_strength(case, 17500, odd)
     add_strength(case, 20000, odd, kind="deployed")

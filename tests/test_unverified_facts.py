@@ -31,7 +31,7 @@ def test_case_page_marks_unverified_facts_instead_of_citing_them(client, case):
 
 
 def test_comparison_marks_unverified_facts(client, case):
-    make_case("other", title="Other")
+    make_case("other", title="Other", unverified_facts=[])
     response = client.get(f"{reverse('cases:compare')}?cases=unamsil&cases=other")
     rows = {row["label"]: row["cells"] for row in response.context["rows"]}
     assert "unverified" in str(rows["Start"][0]["marker"]) and "unverified" not in str(rows["Start"][1]["marker"])
