@@ -268,6 +268,9 @@ class PublishableAdmin(VersionAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["transitions"] = obj.allowed_transitions(request.user) if obj else []
+        if obj is not None and obj.pk:
+            # From the saved record: the form may hold a slug or key that is not valid (yet).
+            context["public_url"] = self.model._default_manager.get(pk=obj.pk).get_absolute_url()
         if any(status == Status.PUBLISHED for status, _ in context["transitions"]):
             context["draft_sources"] = editorial.draft_sources(obj)
         if obj is not None and editorial.must_propose(request.user, obj):
