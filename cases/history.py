@@ -134,9 +134,15 @@ class RecordState:
 def _field_dict(item):
     deserialized = next(serializers.deserialize(item["format"], item["data"], ignorenonexistent=True))
     obj = deserialized.object
-    fields = {field.name: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+    # A browser sends a textarea's line breaks as CRLF: a text saved from a form differs from
+    # the same text loaded from a file only in those, which is no change to show.
+    fields = {field.name: _same_line_breaks(getattr(obj, field.attname)) for field in obj._meta.concrete_fields}
     fields.update({name: [int(pk) for pk in ids] for name, ids in (deserialized.m2m_data or {}).items()})
     return fields
+
+
+def _same_line_breaks(value):
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
 def _comparable(item):

@@ -1,6 +1,7 @@
 """
-Screenshots of the home, list, case-study and admin pages at phone and desktop widths, for the
-README: `make screenshots` writes them to docs/screenshots/.
+Screenshots of the home, list, case-study and admin pages at phone and desktop widths, and of
+the editorial model (an editor's proposed change, a reviewer's review of it) at desktop width,
+for the README: `make screenshots` writes them to docs/screenshots/.
 
 It builds a throwaway SQLite casebook with the shipped content, serves it on 127.0.0.1 and
 photographs it with headless Chromium.
@@ -62,6 +63,7 @@ def main():
     manage("migrate", "--noinput")
     manage("load_content")
     manage("create_account", "editor", "--role", "reviewer", "--password-env", "EDITOR_PASSWORD")
+    manage("create_account", "maria", "--role", "editor", "--password-env", "EDITOR_PASSWORD")
     port = free_port()
     server = subprocess.Popen(
         [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -101,11 +103,40 @@ def main():
                         page.screenshot(path=OUT / f"{name}-{device}.png")
                     print(f"wrote docs/screenshots/{name}-{device}.png")
                 context.close()
+            photograph_a_proposal(browser, base, env["EDITOR_PASSWORD"])
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def log_in(browser, base, username, password):
+    width, height = WIDTHS["desktop"]
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.goto(base + "/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    return page
+
+
+def photograph_a_proposal(browser, base, password):
+    """An editor proposes a change to the published KFOR page; the reviewer opens it."""
+    editor = log_in(browser, base, "maria", password)
+    editor.goto(base + "/admin/cases/casestudy/?q=KFOR")
+    editor.get_by_role("link", name="Kosovo: the NATO-led Kosovo Force (KFOR)").click()
+    summary = editor.locator("#id_summary")
+    summary.fill(summary.input_value().replace("The Kosovo Force (KFOR) is", "The Kosovo Force (KFOR) has been"))
+    editor.locator("#id_change_summary").fill("Wording of the first sentence")
+    editor.get_by_role("button", name="Save and submit for review").click()
+    editor.screenshot(path=OUT / "proposal-editor-desktop.png")
+    print("wrote docs/screenshots/proposal-editor-desktop.png")
+    reviewer = log_in(browser, base, "editor", password)
+    reviewer.goto(base + "/admin/attention/")
+    reviewer.locator("#proposals + ul a").first.click()
+    reviewer.screenshot(path=OUT / "proposal-review-desktop.png", full_page=True)
+    print("wrote docs/screenshots/proposal-review-desktop.png")
 
 
 if __name__ == "__main__":
