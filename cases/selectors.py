@@ -90,6 +90,9 @@ def case_studies_with_facts(queryset):
             queryset=CaseChallenge.objects.filter(published("challenge")).select_related("challenge"),
         ),
         "timeline_events",
+        # The operations it took over from and that took over from it, readers' ones only.
+        Prefetch("predecessors", queryset=CaseStudy.objects.published().only("slug", "title", "acronym", "start_date")),
+        Prefetch("successors", queryset=CaseStudy.objects.published().only("slug", "title", "acronym", "start_date")),
         # A figure or an instrument is shown only with its published source.
         Prefetch(
             "strength_figures",
