@@ -181,6 +181,22 @@ class _Loader:
             self.link_predecessors(case, item, case_studies)
             if case._load_action != "unchanged":
                 keep_version(case)
+        # The files publish records directly: they pass the same citation gate as a reviewer's publishing.
+        changed = [
+            (section, record)
+            for section, records in (
+                ("organizations", self.organizations),
+                ("challenges", self.challenges),
+                ("case_study", case_studies),
+            )
+            for record in records.values()
+            if record._load_action != "unchanged" and record.is_published
+        ]
+        for section, record in changed:
+            problems = record.publication_problems()
+            if problems:
+                where = self.where(section, getattr(record, "slug", record.pk))
+                raise ContentError(f"{where}: cannot be published: " + " ".join(p.message for p in problems))
 
     # -- generic helpers -------------------------------------------------------------------
 

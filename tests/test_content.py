@@ -118,3 +118,29 @@ def test_every_cited_key_and_citation_row_points_at_a_published_source(loaded):
             for text in (record.summary, record.body):
                 assert {ref.key for ref in parse_citations(text)} <= published
     assert not Citation.objects.exclude(source__status=Status.PUBLISHED).exists()
+
+
+def test_content_files_pass_the_citation_gate_to_be_published(db, tmp_path):
+    (tmp_path / "case.yaml").write_text(
+        """
+sources:
+  - {key: draft-report, kind: report, title: A draft report, status: draft}
+countries:
+  - {code: SL, name: Sierra Leone, region: africa}
+case_study:
+  slug: a-case
+  title: A case
+  mission_name: A mission
+  region: africa
+  countries: [SL]
+  mandate_type: observer
+  start_date: 1999-10-22
+  outcome: ongoing
+  depth: summary
+  unverified: [mission, countries, organizations, mandate_type, start_date, outcome, objectives]
+  summary: A claim. [[cite:draft-report]]
+"""
+    )
+    with pytest.raises(CommandError, match="a-case.*cannot be published.*A draft report"):
+        call_command("load_content", "--path", str(tmp_path))
+    assert not CaseStudy.objects.exists()
