@@ -7,6 +7,7 @@ import re
 import threading
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -16,16 +17,26 @@ from cases.models import CaseStudy
 from tests.admin_forms import form_fields
 from tests.factories import make_case, make_country
 
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs a database that serves two connections at once: runs in the PostgreSQL pass",
+)
+
+
+def make_reviewer(username):
+    # A transactional test starts from a flushed database, without the groups migrations made.
+    user = User.objects.create_user(username, password="x", is_staff=True)
+    codenames = ["view_casestudy", "change_casestudy", "publish_casestudy"]
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="cases", codename__in=codenames))
+    return user
+
 
 @pytest.mark.django_db(transaction=True)
-def test_of_two_concurrent_saves_from_one_edit_exactly_one_wins(reviewer, django_user_model, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a database that serves two connections at once: runs in the PostgreSQL pass")
+def test_of_two_concurrent_saves_from_one_edit_exactly_one_wins(monkeypatch):
+    reviewer, second = make_reviewer("reviewer"), make_reviewer("second")
     case = make_case(
         "kosovo-kfor", title="Kosovo (KFOR)", summary="Original text.", countries=[make_country("XK", "Kosovo")]
     )
-    second = django_user_model.objects.create_user("second", password="x", is_staff=True)
-    second.groups.set(reviewer.groups.all())
     url = reverse("admin:cases_casestudy_change", args=[case.pk])
 
     # Both saves pass the form's validation before either checks the revision: the check and

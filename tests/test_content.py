@@ -143,4 +143,4 @@ case_study:
     )
     with pytest.raises(CommandError, match="a-case.*cannot be published.*A draft report"):
         call_command("load_content", "--path", str(tmp_path))
-    assert not CaseStudy.objects.exists()
+    assert not CaseStudy.objects.filter(slug="a-case").exists()
