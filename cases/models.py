@@ -797,6 +797,12 @@ class CaseStudy(Publishable):
         ] + [
             # The list's default order: full case studies first, then by title.
             models.Index(fields=["status", "reading_order", "title", "id"], name="casestudy_status_reading_idx"),
+            # The home page's featured few, without reading every row to find them.
+            models.Index(
+                fields=["reading_order", "start_date", "title"],
+                condition=Q(featured=True),
+                name="casestudy_featured_idx",
+            ),
             # Filters by region, and the facet counts of region, mandate type, outcome, depth and
             # ongoing, which read this index alone, never the wide rows of the table. The id
             # comes last for PostgreSQL, whose indexes do not hold it by themselves as SQLite's do.

@@ -106,10 +106,11 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         published = CaseStudy.objects.published()
-        # Full case studies first, then summaries, then facts only.
+        # Full case studies first, then summaries, then facts only. With none featured, the
+        # first entries of the list stand in (its own order, which an index keeps).
         context["featured"] = (
             published.filter(featured=True).for_list().in_reading_order("start_date", "title")
-            or published.for_list().in_reading_order("-updated_at")[:3]
+            or published.for_list().in_reading_order("title", "id")[:3]
         )
         context["recent"] = published.order_by("-updated_at")[:5]
         context["chart"] = timeline_chart(timeline_rows(published))
