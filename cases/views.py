@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -125,6 +125,14 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
     paginate_by = 20
     # Invalid parameters are reported and ignored; the valid ones still filter.
     strict = False
+
+    def get(self, request, *args, **kwargs):
+        # A form sent without script sends every field, empty or not: the address readers keep,
+        # share and cite names only the filters they chose.
+        cleaned = without_empty_values(request.GET)
+        if cleaned.urlencode() != request.GET.urlencode():
+            return redirect(f"{request.path}?{cleaned.urlencode()}" if cleaned else request.path)
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         return CaseStudy.objects.published().for_list()

@@ -20,3 +20,14 @@ def ld_json(value):
 def sort_figure(case, sort):
     """(label, value) of the figure the list is sorted by, or None (see cases.filters)."""
     return sorted_by_figure(case, sort)
+
+
+@register.filter
+def backlink_letter(index):
+    """a, b, … z, then aa, ab, …: the letters a reference's back-links are known by."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("a") + remainder) + letters
+    return letters

@@ -1,17 +1,26 @@
 // Progressive enhancement only: every page works without this file.
-// Footnote markers show their reference on hover or keyboard focus.
 (function () {
   "use strict";
-  var preview = null;
 
-  function hide() {
+  // -- Footnotes -------------------------------------------------------------------------------
+  // A pointer resting on a marker previews its reference; a click, tap or Enter opens the
+  // reference in place (a bottom sheet on phones) instead of jumping to the end of the page.
+  var preview = null;
+  var popover = null;
+  var opener = null;
+
+  function referenceOf(link) {
+    return document.getElementById((link.getAttribute("href") || "").slice(1));
+  }
+
+  function hidePreview() {
     if (preview) { preview.remove(); preview = null; }
   }
 
-  function show(link) {
-    var target = document.getElementById((link.getAttribute("href") || "").slice(1));
-    if (!target) { return; }
-    hide();
+  function showPreview(link) {
+    var target = referenceOf(link);
+    if (!target || popover) { return; }
+    hidePreview();
     preview = document.createElement("div");
     preview.className = "fn-preview";
     preview.setAttribute("role", "tooltip");
@@ -26,14 +35,183 @@
     link.setAttribute("aria-describedby", "fn-preview");
   }
 
+  function closePopover(returnFocus) {
+    if (!popover) { return; }
+    popover.remove();
+    popover = null;
+    if (opener) {
+      opener.setAttribute("aria-expanded", "false");
+      if (returnFocus) { opener.focus(); }
+    }
+    opener = null;
+  }
+
+  function openPopover(link) {
+    var target = referenceOf(link);
+    if (!target) { return false; }
+    hidePreview();
+    closePopover(false);
+    opener = link;
+    popover = document.createElement("div");
+    popover.className = "fn-popover";
+    popover.id = "fn-popover";
+    popover.setAttribute("role", "dialog");
+    popover.setAttribute("aria-labelledby", "fn-popover-title");
+
+    var title = document.createElement("p");
+    title.className = "fn-popover-title";
+    title.id = "fn-popover-title";
+    title.textContent = "Reference " + (target.getAttribute("value") || "");
+    popover.appendChild(title);
+
+    // The reference as the page lists it: the page's own, already sanitised, markup.
+    var reference = target.querySelector(".source-ref") || target;
+    var body = document.createElement("div");
+    body.className = "fn-popover-body";
+    body.appendChild(reference.cloneNode(true));
+    popover.appendChild(body);
+
+    var actions = document.createElement("p");
+    actions.className = "fn-popover-actions";
+    var full = document.createElement("a");
+    full.href = "#" + target.id;
+    full.textContent = "Go to the full reference";
+    full.addEventListener("click", function () { closePopover(false); });
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "button-secondary";
+    close.textContent = "Close";
+    close.addEventListener("click", function () { closePopover(true); });
+    actions.appendChild(full);
+    actions.appendChild(close);
+    popover.appendChild(actions);
+
+    document.body.appendChild(popover);
+    if (!window.matchMedia("(max-width: 40rem)").matches) {
+      // Beside the marker on wide screens (above it when there is no room below); a bottom
+      // sheet (CSS) on phones. Either way the text being read stays where it was.
+      var box = link.getBoundingClientRect();
+      var left = Math.max(8, Math.min(window.scrollX + box.left, window.scrollX + document.documentElement.clientWidth - popover.offsetWidth - 8));
+      var below = box.bottom + 6 + popover.offsetHeight <= window.innerHeight;
+      var top = below || box.top - popover.offsetHeight - 6 < 0 ? box.bottom + 6 : box.top - popover.offsetHeight - 6;
+      popover.style.left = left + "px";
+      popover.style.top = (window.scrollY + top) + "px";
+    }
+    link.setAttribute("aria-expanded", "true");
+    close.focus({ preventScroll: true });
+    return true;
+  }
+
+  // -- Filters that act at once --------------------------------------------------------------
+  // Choosing an option fetches the filtered list and swaps in its results and counts, under an
+  // address that names only the chosen filters. Without this script the form's button does it.
+  function cleanQuery(form) {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (String(value).trim() !== "") { params.append(name, value); }
+    });
+    var query = params.toString();
+    return query ? "?" + query : "";
+  }
+
+  function enhanceFilters() {
+    var form = document.querySelector("form.filters");
+    var results = document.querySelector("section.results");
+    if (!form || !results || !window.fetch || !window.DOMParser) { return; }
+    var status = document.createElement("p");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    results.parentNode.insertBefore(status, results);
+    var pending = null;
+    var typing = null;
+
+    function load(url, push) {
+      if (pending) { pending.abort(); }
+      pending = new AbortController();
+      results.setAttribute("aria-busy", "true");
+      fetch(url, { signal: pending.signal, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.text();
+        })
+        .then(function (html) {
+          var page = new DOMParser().parseFromString(html, "text/html");
+          var newResults = page.querySelector("section.results");
+          var newForm = page.querySelector("form.filters");
+          if (!newResults || !newForm) { window.location.assign(url); return; }
+          results.innerHTML = newResults.innerHTML;
+          replaceForm(form, newForm);
+          if (push) { window.history.pushState({ filters: true }, "", url); }
+          var count = results.querySelector(".results-count");
+          status.textContent = count ? count.textContent.trim() : "";
+        })
+        .catch(function (error) {
+          if (error.name !== "AbortError") { window.location.assign(url); }
+        })
+        .then(function () { results.removeAttribute("aria-busy"); });
+    }
+
+    function replaceForm(current, fresh) {
+      // Keep what the reader opened and where the focus was: only the options and counts change.
+      var open = {};
+      current.querySelectorAll("details[id]").forEach(function (details) { open[details.id] = details.open; });
+      var active = document.activeElement;
+      var focusKey = active && current.contains(active) ? [active.name, active.value, active.id] : null;
+      var typed = current.querySelector("input[type=search], input[type=text]");
+      var typedValue = typed && typed === active ? typed.value : null;
+      current.innerHTML = fresh.innerHTML;
+      current.querySelectorAll("details[id]").forEach(function (details) {
+        if (Object.prototype.hasOwnProperty.call(open, details.id)) { details.open = open[details.id]; }
+      });
+      if (!focusKey) { return; }
+      var again = focusKey[2] ? document.getElementById(focusKey[2]) : null;
+      if (!again || (again.type === "checkbox" || again.type === "radio") && again.value !== focusKey[1]) {
+        again = Array.prototype.find.call(current.elements, function (element) {
+          return element.name === focusKey[0] && element.value === focusKey[1];
+        });
+      }
+      if (again) {
+        if (typedValue !== null) { again.value = typedValue; }
+        again.focus();
+      }
+    }
+
+    form.addEventListener("change", function (event) {
+      if (event.target.matches("input[type=search], input[type=text]")) { return; }
+      load(form.getAttribute("action") + cleanQuery(form), true);
+    });
+    form.addEventListener("input", function (event) {
+      if (!event.target.matches("input[type=search], input[type=text]")) { return; }
+      window.clearTimeout(typing);
+      typing = window.setTimeout(function () { load(form.getAttribute("action") + cleanQuery(form), true); }, 400);
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      window.clearTimeout(typing);
+      load(form.getAttribute("action") + cleanQuery(form), true);
+    });
+    window.addEventListener("popstate", function () { load(window.location.href, false); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("sup.fn a").forEach(function (link) {
-      link.addEventListener("mouseenter", function () { show(link); });
-      link.addEventListener("focus", function () { show(link); });
-      link.addEventListener("mouseleave", hide);
-      link.addEventListener("blur", function () { hide(); link.removeAttribute("aria-describedby"); });
+      link.setAttribute("aria-haspopup", "dialog");
+      link.setAttribute("aria-expanded", "false");
+      link.addEventListener("mouseenter", function () { showPreview(link); });
+      link.addEventListener("mouseleave", hidePreview);
+      link.addEventListener("click", function (event) {
+        if (openPopover(link)) { event.preventDefault(); }
+      });
     });
-    document.addEventListener("keydown", function (event) { if (event.key === "Escape") { hide(); } });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { hidePreview(); closePopover(true); }
+    });
+    document.addEventListener("click", function (event) {
+      if (popover && !popover.contains(event.target) && !event.target.closest("sup.fn")) { closePopover(false); }
+    });
+
+    enhanceFilters();
+
     // On a phone the filter panel starts folded so the results come first.
     var panel = document.querySelector(".filters-panel");
     if (panel && window.matchMedia("(max-width: 60rem)").matches && !document.querySelector(".filter-field.has-error")) {

@@ -1,4 +1,4 @@
-"""axe-core in headless Chromium on every public page type, at phone and desktop widths."""
+"""axe-core in headless Chromium on every public page type, at phone and desktop widths, light and dark."""
 
 from axe_playwright_python.sync_playwright import Axe
 
@@ -35,20 +35,23 @@ PAGES = [
     "/no-such-page/",
 ]
 WIDTHS = [360, 1280]
+# The site follows the reader's system setting: both themes must pass, contrast included.
+SCHEMES = ["light", "dark"]
 
 
 def test_no_axe_violations_on_any_public_page(live_server, browser, casebook):
     # One test over every page: the content loads once, which keeps the suite fast.
     axe = Axe()
     problems = []
-    for width in WIDTHS:
-        page = browser.new_page(viewport={"width": width, "height": 800})
-        for path in PAGES:
-            response = page.goto(live_server.url + path)
-            expected = 404 if path == "/no-such-page/" else 200
-            assert response.status == expected, f"{path} answered {response.status}"
-            for violation in axe.run(page).response["violations"]:
-                targets = [node["target"] for node in violation["nodes"]][:3]
-                problems.append(f"{width}px {path}: {violation['id']} ({violation['impact']}) {targets}")
-        page.close()
+    for scheme in SCHEMES:
+        for width in WIDTHS:
+            page = browser.new_page(viewport={"width": width, "height": 800}, color_scheme=scheme)
+            for path in PAGES:
+                response = page.goto(live_server.url + path)
+                expected = 404 if path == "/no-such-page/" else 200
+                assert response.status == expected, f"{path} answered {response.status}"
+                for violation in axe.run(page).response["violations"]:
+                    targets = [node["target"] for node in violation["nodes"]][:3]
+                    problems.append(f"{scheme} {width}px {path}: {violation['id']} ({violation['impact']}) {targets}")
+            page.close()
     assert not problems, "\n".join(problems)

@@ -19,6 +19,8 @@ def test_reader_filters_opens_a_case_and_follows_a_footnote(live_server, page, c
     marker = page.locator(".entry-body sup.fn a").first
     target = marker.get_attribute("href")
     marker.click()
+    # The reference opens in place; its full entry is one link further.
+    page.get_by_role("dialog").get_by_role("link", name="Go to the full reference").click()
     expect(page).to_have_url(re.compile(re.escape(target) + "$"))
     reference = page.locator(target)
     expect(reference).to_be_visible()
