@@ -407,6 +407,17 @@ def case_study_for(acronym, on_date, missions):
     return (started[-1] if started else candidates[0]).case_study_id
 
 
+def case_study_starting_nearest(acronym, start_date, missions):
+    """
+    The case study an operation of the hub's list is: the casebook's mission of that acronym
+    whose start is nearest its own (the hub and the casebook may date a start a few days apart).
+    """
+    candidates = missions.get(acronym.strip().upper(), [])
+    if not candidates:
+        return None
+    return min(candidates, key=lambda mission: abs((mission.start_date - start_date).days)).case_study_id
+
+
 # -- datasets -----------------------------------------------------------------------------------
 
 
@@ -469,7 +480,7 @@ def operation_row(values, links):
         "headquarters": text(values, "mission_location", max_length=200),
         "latitude": coordinate(values, "mission_latitude", 90),
         "longitude": coordinate(values, "mission_longitude", 180),
-        "case_study_id": case_study_for(acronym, start_date, links.missions),
+        "case_study_id": case_study_starting_nearest(acronym, start_date, links.missions),
     }
 
 
@@ -683,12 +694,13 @@ class ImportReport:
             )
 
 
-def import_un_data(path, dataset, *, provenance=None, dry_run=False, progress=None):
+def import_un_data(path, dataset, *, provenance=None, last_update=None, dry_run=False, progress=None):
     """
     Import one of the hub's files (CSV or JSON) for `dataset` (a key of DATASETS). All or
     nothing: a bad row raises UNDataError naming every bad row, and nothing is written.
     `provenance` is a Provenance or a path; without one, the file's `<name>.provenance.yaml` is
-    read if it exists, else the hub's own description with the file's `last_update`.
+    read if it exists, else the hub's own description with `last_update` (a date) or, without
+    it, the file's own `last_update` column (only the fatalities dataset has one).
     `progress(done, total)` is called as rows are read and written.
     """
     if dataset not in DATASETS:
@@ -702,11 +714,11 @@ def import_un_data(path, dataset, *, provenance=None, dry_run=False, progress=No
             f"{path.name}: missing the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} of "
             f"{spec.dataset_id}; is this the right file for --dataset {dataset}?"
         )
-    provenance = _provenance_for(path, spec, records, provenance)
     report = ImportReport(dataset=spec.dataset_id, rows=len(records))
     with transaction.atomic():
         links = Links.current()
         rows = _parse(path, spec, records, links, report, progress)
+        provenance = _provenance_for(path, spec, records, provenance, last_update)
         source = _sync_source(provenance, report)
         _sync_rows(spec, source, rows, report, progress)
         report.figures_changed = refresh_fatality_figures()
@@ -717,30 +729,35 @@ def import_un_data(path, dataset, *, provenance=None, dry_run=False, progress=No
     return report
 
 
-def _provenance_for(path, spec, records, provenance):
+def _provenance_for(path, spec, records, provenance, last_update):
     if isinstance(provenance, str | Path):
         provenance = Provenance.from_file(provenance)
     elif provenance is None and provenance_file_for(path).exists():
         provenance = Provenance.from_file(provenance_file_for(path))
     elif provenance is None:
-        updates = {text(record.values, "last_update") for record in records} - {""}
-        dates = set()
-        for update in updates:
-            try:
-                dates.add(date_value({"last_update": update}, "last_update"))
-            except RowProblem:
-                raise UNDataError(f"{path.name}: last_update '{update}' is not a date.") from None
-        if len(dates) != 1:
-            raise UNDataError(
-                f"{path.name}: cannot tell when the hub last updated this dataset (no single "
-                f"last_update in the file): put {provenance_file_for(path).name} beside it, or give --provenance."
-            )
-        provenance = Provenance.of_hub(spec.dataset_id, dates.pop())
+        provenance = Provenance.of_hub(spec.dataset_id, last_update or _last_update_of(path, records))
     if provenance.dataset_id != spec.dataset_id:
         raise UNDataError(
             f"The provenance describes {provenance.dataset_id}, not {spec.dataset_id}: check the file and --dataset."
         )
     return provenance
+
+
+def _last_update_of(path, records):
+    """The one `last_update` the file's rows give, as the fatalities dataset has."""
+    dates = set()
+    for record in records:
+        try:
+            dates.add(date_value(record.values, "last_update", required=False))
+        except RowProblem as problem:
+            raise UNDataError(f"{path.name}, {record.where}: {problem}.") from None
+    dates.discard(None)
+    if len(dates) != 1:
+        raise UNDataError(
+            f"{path.name}: cannot tell when the hub last updated this dataset (no single last_update "
+            f"in the file): give --last-update, or put {provenance_file_for(path).name} beside it."
+        )
+    return dates.pop()
 
 
 def _parse(path, spec, records, links, report, progress):
@@ -921,7 +938,7 @@ def _fatality_links(obj, links):
 
 
 def _operation_links(obj, links):
-    return {"case_study_id": case_study_for(obj.acronym, obj.start_date, links.missions)}
+    return {"case_study_id": case_study_starting_nearest(obj.acronym, obj.start_date, links.missions)}
 
 
 def _contribution_links(obj, links):

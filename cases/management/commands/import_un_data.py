@@ -1,3 +1,5 @@
+import datetime
+
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.un_data import DATASETS, UNDataError, import_un_data, relink_un_data
@@ -22,12 +24,18 @@ class Command(BaseCommand):
             help="YAML file describing the dataset (default: <file name>.provenance.yaml beside the file, "
             "else the hub's own description and the file's last_update).",
         )
+        parser.add_argument(
+            "--last-update",
+            type=datetime.date.fromisoformat,
+            help="When the hub last updated the dataset (YYYY-MM-DD), for a file with neither a provenance "
+            "file nor a last_update column.",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Show what would change, and change nothing.")
         parser.add_argument(
             "--relink", action="store_true", help="Link every imported row to the casebook's missions again."
         )
 
-    def handle(self, *args, file, dataset, provenance, dry_run, relink, **options):
+    def handle(self, *args, file, dataset, provenance, last_update, dry_run, relink, **options):
         if relink:
             if file:
                 raise CommandError("--relink takes no file.")
@@ -36,7 +44,9 @@ class Command(BaseCommand):
         if not file or not dataset:
             raise CommandError("Give the file and --dataset (one of: " + ", ".join(DATASETS) + "), or --relink.")
         try:
-            report = import_un_data(file, dataset, provenance=provenance, dry_run=dry_run, progress=self.progress)
+            report = import_un_data(
+                file, dataset, provenance=provenance, last_update=last_update, dry_run=dry_run, progress=self.progress
+            )
         except UNDataError as error:
             raise CommandError(f"Nothing imported. {error}") from None
         for line in report.lines():
