@@ -6,6 +6,9 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from cases.models import CaseStudy, Fatality, Source, Status, UNContribution, UNDataset, UNOperation
 from cases.un_data import (
@@ -15,6 +18,7 @@ from cases.un_data import (
     missions_by_acronym,
     relink_un_data,
 )
+from cases.un_figures import mission_fatalities, nationals_fatalities
 from tests.factories import make_case, make_country
 
 pytestmark = pytest.mark.django_db
@@ -466,3 +470,55 @@ def test_latest_month_refuses_a_total_that_is_not_the_sum(db, tmp_path):
             write_csv(tmp_path / "l.csv", rows, columns=LATEST_COLUMNS), "latest-contributions", last_update=HUB_UPDATE
         )
     assert not UNContribution.objects.exists()
+
+
+# -- drafts, unpublished datasets, queries ------------------------------------------------------
+
+
+@pytest.fixture
+def small(db, tmp_path):
+    unef_i = make_case(acronym="UNEF I", start_date=datetime.date(1956, 11, 5), end_date=datetime.date(1967, 6, 1))
+    unoci = make_case(acronym="UNOCI", start_date=datetime.date(2004, 2, 27), status=Status.DRAFT, title="Secret draft")
+    import_un_data(write_csv(tmp_path / "f.csv", FATALITIES), "fatalities")
+    return unef_i, unoci
+
+
+def test_drafts_never_leak(small, client):
+    unef_i, draft = small
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    # With only UNEF I in the casebook, every UNEF row is its.
+    assert mission_fatalities(unef_i).total == 4
+    listing = client.get(reverse("cases:list") + "?sort=-fatalities").content.decode()
+    assert "Secret draft" not in listing
+    # Linked to the draft, a row is still a death of the country's nationals, named by the hub's acronym only.
+    ivory_coast = make_country("CI", "Côte d'Ivoire")
+    relink_un_data()
+    rows = nationals_fatalities(ivory_coast).missions
+    assert [(row["acronym"], row["case_study"]) for row in rows] == [("UNOCI", None)]
+
+
+def test_an_unpublished_dataset_shows_no_figures(small, client):
+    unef_i, _ = small
+    Source.objects.filter(kind=Source.Kind.DATASET).update(status=Status.DRAFT)
+    assert mission_fatalities(unef_i) is None
+    assert 'class="fatalities"' not in client.get(unef_i.get_absolute_url()).content.decode()
+
+
+def test_the_mission_page_runs_the_same_queries_however_many_fatalities(db, client, tmp_path):
+    few = make_case(acronym="UNOCI", start_date=datetime.date(2004, 2, 27))
+    many = make_case(acronym="UNMIL", start_date=datetime.date(2003, 9, 19))
+    rows = [
+        [str(n), f"200{n % 10}-05-03", f"C-{n}", "UNMIL" if n > 1 else "UNOCI", "Fatality", "M", "France",
+         ["Military", "Police", "Local "][n % 3], ["Illness", "Accident"][n % 2], "250.0", "FRA"]
+        for n in range(60)
+    ]  # fmt: skip
+    import_un_data(write_csv(tmp_path / "f.csv", rows), "fatalities")
+    counts = []
+    for case in (few, many):
+        client.get(case.get_absolute_url())
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(case.get_absolute_url())
+        assert 'class="fatalities"' in response.content.decode()
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert Fatality.objects.filter(case_study=many).count() == 58
