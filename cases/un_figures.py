@@ -32,6 +32,10 @@ class MissionFatalities:
 
 def mission_fatalities(case):
     """The UN-recorded fatalities of one case study, or None when there are none: two queries."""
+    if case.un_fatalities is None:
+        # The import keeps this figure, and it is null when no published dataset records a death:
+        # most pages need no query at all.
+        return None
     groups = list(
         Fatality.objects.filter(published("source"), case_study=case)
         .annotate(year=ExtractYear("incident_date"))

@@ -480,6 +480,7 @@ def small(db, tmp_path):
     unef_i = make_case(acronym="UNEF I", start_date=datetime.date(1956, 11, 5), end_date=datetime.date(1967, 6, 1))
     unoci = make_case(acronym="UNOCI", start_date=datetime.date(2004, 2, 27), status=Status.DRAFT, title="Secret draft")
     import_un_data(write_csv(tmp_path / "f.csv", FATALITIES), "fatalities")
+    unef_i.refresh_from_db()
     return unef_i, unoci
 
 
@@ -499,7 +500,10 @@ def test_drafts_never_leak(small, client):
 
 def test_an_unpublished_dataset_shows_no_figures(small, client):
     unef_i, _ = small
+    assert mission_fatalities(unef_i).total == 4
     Source.objects.filter(kind=Source.Kind.DATASET).update(status=Status.DRAFT)
+    # Even before an import refreshes the stored figure.
+    assert unef_i.un_fatalities == 4
     assert mission_fatalities(unef_i) is None
     assert 'class="fatalities"' not in client.get(unef_i.get_absolute_url()).content.decode()
 
