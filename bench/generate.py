@@ -240,6 +240,7 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
         Citation,
         Contribution,
         Country,
+        Fatality,
         LegalInstrument,
         Objective,
         Organization,
@@ -247,6 +248,7 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
         Status,
         StrengthFigure,
         TimelineEvent,
+        UNDataset,
     )
 
     if n < 1:
@@ -344,6 +346,24 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
         Country.objects.bulk_create(countries, batch_size=batch_size)
         Objective.objects.bulk_create(objectives)
         Source.objects.bulk_create(sources, batch_size=batch_size)
+        # The UN fatalities dataset, as the shipped content has it: every mission page cites it.
+        fatalities_source = Source.objects.create(
+            id=len(sources) + 1,
+            key="un-psdata-dppadposs-fatalities",
+            kind=Source.Kind.DATASET,
+            title="Synthetic mission fatalities",
+            publisher="A synthetic publisher",
+            identifier="DPPADPOSS-FATALITIES",
+            **published,
+        )
+        UNDataset.objects.create(
+            source=fatalities_source,
+            dataset_id="DPPADPOSS-FATALITIES",
+            licence="Synthetic data",
+            attribution="Synthetic data, generated to measure the casebook's speed",
+            caveats=["Every row is made up."],
+            imported_at=now,
+        )
         Organization.objects.bulk_create(organizations, batch_size=batch_size)
         Challenge.objects.bulk_create(challenges, batch_size=batch_size)
         Membership = Organization.members.through
@@ -366,7 +386,7 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
     counts = dict.fromkeys(
         ["roles", "host_countries", "case_challenges", "case_objectives", "timeline_events", "strength_figures"], 0
     )
-    counts.update(legal_instruments=0, contributions=0, fact_citations=0)
+    counts.update(legal_instruments=0, contributions=0, fact_citations=0, fatalities=0)
     for first in range(1, n + 1, batch_size):
         last = min(n, first + batch_size - 1)
         cases, rows = [], {name: [] for name in counts}
@@ -393,6 +413,9 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
                 paragraph = " ".join(sentence(rng, t, keys[(s * 2 + k) % 6], context) for k, t in enumerate(templates))
                 sections.append(f"## {heading}\n\n{paragraph}")
             authorised = rng.randint(500, 25000)
+            # Half the missions have fatalities recorded, spread over their years, as real ones do.
+            deaths = rng.randint(1, 60) if i % 2 == 0 else 0
+            last_day = (end or today) - start
             cases.append(
                 CaseStudy(
                     id=i,
@@ -412,6 +435,7 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
                     body="\n\n".join(sections),
                     lessons=sentence(rng, rng.choice(LESSONS), keys[7], context),
                     peak_authorised_strength=authorised,
+                    un_fatalities=deaths or None,
                     **published,
                 )
             )
@@ -461,6 +485,21 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
                     approximate=True,
                     source_id=int(keys[3].rsplit("-", 1)[1]),
                 ),
+            ]
+            rows["fatalities"] += [
+                Fatality(
+                    source_id=fatalities_source.id,
+                    casualty_id=f"SYN{i}-{k}",
+                    incident_date=start + datetime.timedelta(days=rng.randint(0, last_day.days)),
+                    mission_acronym=f"SYN{i}",
+                    case_study_id=i,
+                    nationality=hosts[0].name,
+                    nationality_country_id=hosts[0].id,
+                    personnel_type=rng.choice(["military", "police", "local", "international_civilian"]),
+                    incident_type=rng.choice(["illness", "accident", "malicious_act"]),
+                    gender="M",
+                )
+                for k in range(deaths)
             ]
             rows["legal_instruments"].append(
                 LegalInstrument(

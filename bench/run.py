@@ -76,6 +76,7 @@ def pages_for(cases, samples):
         # A misspelt title word ("Synthetc"): nothing has it, so a "did you mean" is worked out.
         ("search_misspelt", "/search/?q=synthetc", "/search/?q=synthetc"),
         ("cases_deep_page", f"/cases/?page={deep_page}", f"/cases/?page={deep_page}"),
+        ("cases_fatalities", "/cases/?sort=-fatalities", "/cases/?sort=-fatalities"),
         ("detail", "case study page", f"/cases/{samples['case_slug']}/"),
         ("organization", "organisation page", f"/organizations/{samples['organization_slug']}/"),
         ("version", "case study, version 1", f"/cases/{samples['case_slug']}/v/1/"),

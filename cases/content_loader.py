@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from cases import un_data
 from cases.cache import bump_content_version
 from cases.models import (
     CaseChallenge,
@@ -36,6 +37,8 @@ from cases.models import (
 )
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
+# Published datasets and their provenance files (cases/un_data.py), loaded after the records.
+DATA_DIR = Path("data") / "un-psdata"
 SECTIONS = ("countries", "objectives", "sources", "organizations", "challenges", "case_study")
 NATURAL_KEYS = {
     "countries": "code",
@@ -56,10 +59,12 @@ class LoadReport:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
+    datasets: list = field(default_factory=list)
 
     @property
     def changed(self):
-        return sum(self.created.values()) + sum(self.updated.values())
+        records = sum(self.created.values()) + sum(self.updated.values())
+        return records + sum(report.changed for report in self.datasets)
 
     def record(self, label, action):
         getattr(self, action)[label] += 1
@@ -71,13 +76,15 @@ class LoadReport:
                 f"{label}: {self.created[label]} created, {self.updated[label]} updated, "
                 f"{self.unchanged[label]} unchanged"
             )
+        for report in self.datasets:
+            yield from report.lines()
 
 
 def read_documents(directory=CONTENT_DIR):
     """All records of all files, by section, with identical duplicates merged."""
     records = defaultdict(dict)
     origins = {}
-    files = sorted(Path(directory).rglob("*.yaml"))
+    files = sorted(path for path in Path(directory).rglob("*.yaml") if not _is_data(path, directory))
     if not files:
         raise ContentError(f"No content files (*.yaml) found in {directory}.")
     for path in files:
@@ -106,11 +113,21 @@ def read_documents(directory=CONTENT_DIR):
     return records, origins
 
 
+def _is_data(path, directory):
+    return path.relative_to(directory).parts[: len(DATA_DIR.parts)] == DATA_DIR.parts
+
+
 def load_content(directory=CONTENT_DIR, *, dry_run=False):
     records, origins = read_documents(directory)
     loader = _Loader(records, origins)
     with transaction.atomic():
         loader.run()
+        # The datasets link their rows to the case studies just loaded.
+        try:
+            for data_file, dataset in un_data.shipped_files(Path(directory) / DATA_DIR):
+                loader.report.datasets.append(un_data.import_un_data(data_file, dataset))
+        except un_data.UNDataError as error:
+            raise ContentError(str(error)) from None
         if loader.report.changed:
             # Bulk-created rows send no signals: make sure no cached page outlives this load.
             bump_content_version()

@@ -37,6 +37,8 @@ WORKFLOW_FIELDS = {
     "status_changed_by",
     "edit_revision",
 }
+# Figures the UN data import keeps (cases/un_data.py), not the editors: a snapshot never changes them.
+IMPORTED_FIELDS = {"un_fatalities"}
 
 
 class EditorialError(Exception):
@@ -173,7 +175,7 @@ def apply_snapshot(record, snapshot, *, keep_new_ids=False):
             parent = (obj.content_type.model_class()._meta.label_lower, str(obj.object_id))
             obj.object_id = new_ids.get(parent, obj.object_id)
         if type(obj) is type(record) and obj.pk == record.pk:
-            for name in WORKFLOW_FIELDS:
+            for name in WORKFLOW_FIELDS | IMPORTED_FIELDS:
                 if hasattr(record, name):
                     setattr(obj, name, getattr(record, name))
         if item["new"]:

@@ -56,11 +56,13 @@ SORT_CHOICES = [
     ("-strength", "Peak authorised strength (largest first)"),
     ("deployed_strength", "Peak deployed strength (smallest first)"),
     ("-deployed_strength", "Peak deployed strength (largest first)"),
+    ("fatalities", "UN-recorded fatalities (fewest first)"),
+    ("-fatalities", "UN-recorded fatalities (most first)"),
     ("-updated", "Last updated"),
 ]
 
 # Ties are broken by title, then id, so that pages never overlap or skip a row. A missing figure
-# sorts last both ways (each order has an index built that way: migrations 0007 and 0020).
+# sorts last both ways (each order has an index built that way: migrations 0007, 0020 and 0024).
 SORT_ORDERINGS = {
     "title": ["title", "id"],
     "-title": ["-title", "-id"],
@@ -74,6 +76,8 @@ SORT_ORDERINGS = {
     "-strength": [F("peak_authorised_strength").desc(nulls_last=True), "title", "id"],
     "deployed_strength": [F("peak_deployed_strength").asc(nulls_last=True), "title", "id"],
     "-deployed_strength": [F("peak_deployed_strength").desc(nulls_last=True), "title", "id"],
+    "fatalities": [F("un_fatalities").asc(nulls_last=True), "title", "id"],
+    "-fatalities": [F("un_fatalities").desc(nulls_last=True), "title", "id"],
     "-updated": ["-updated_at", "-id"],
 }
 
@@ -90,6 +94,8 @@ def sorted_by_figure(case, sort):
         return "Peak authorised strength", _number(case.peak_authorised_strength)
     if key == "deployed_strength":
         return "Peak deployed strength", _number(case.peak_deployed_strength)
+    if key == "fatalities":
+        return "UN-recorded fatalities", _number(case.un_fatalities)
     if key == "start":
         return "Start", case.start_display
     if key == "end":

@@ -15,11 +15,15 @@ from django.utils.safestring import mark_safe
 from reversion.models import Version
 
 from cases.citations import CITE_PATTERN
-from cases.editorial import WORKFLOW_FIELDS, EditorialError, apply_snapshot, snapshot_of_version
+from cases.editorial import IMPORTED_FIELDS, WORKFLOW_FIELDS, EditorialError, apply_snapshot, snapshot_of_version
 from cases.models import Source, Status
 
 # Fields that describe the workflow or are derived: not compared, not restored.
-NOT_COMPARED = WORKFLOW_FIELDS | {"peak_authorised_strength", "peak_deployed_strength", "reading_order", "rendered"}
+NOT_COMPARED = (
+    WORKFLOW_FIELDS
+    | IMPORTED_FIELDS
+    | {"peak_authorised_strength", "peak_deployed_strength", "reading_order", "rendered"}
+)
 
 
 # Words, runs of white space and single punctuation marks: a changed comma shows as a comma.

@@ -758,6 +758,15 @@ class CaseStudy(Publishable):
         editable=False,
         help_text="Derived from the deployed strength figures on save; used for sorting.",
     )
+    # Kept by the UN data import (cases/un_data.py): fatalities the published dataset records for
+    # this mission; null where it records none (shown as "n/a", sorted last).
+    un_fatalities = models.PositiveIntegerField(
+        "UN-recorded fatalities",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set by the UN data import from the published fatalities dataset; used for sorting.",
+    )
     citations = GenericRelation(Citation)
 
     markdown_fields = ("summary", "body", "lessons")
@@ -791,6 +800,7 @@ class CaseStudy(Publishable):
                 ("end_date", "end"),
                 ("peak_authorised_strength", "peak"),
                 ("peak_deployed_strength", "deployed"),
+                ("un_fatalities", "fatal"),
                 ("depth", "depth"),
                 ("updated_at", "updated"),
             ]
@@ -1088,6 +1098,240 @@ class Contribution(models.Model):
 
     def __str__(self):
         return f"{self.country} ({self.get_role_display().lower()})"
+
+
+# -- UN open data (cases/un_data.py imports it) ------------------------------------------------
+
+
+class UNDatasetId(models.TextChoices):
+    FATALITIES = "DPPADPOSS-FATALITIES", "Mission fatalities"
+    OPERATIONS = "DPPADPOSS-PKO", "Peacekeeping operations"
+    CONTRIBUTIONS = "DPO-UCHISTORICAL", "Uniformed personnel contributions, monthly"
+    LATEST_CONTRIBUTIONS = "DPO-UCLATEST", "Uniformed personnel contributions, latest month"
+
+
+class UNDataset(models.Model):
+    """
+    What the casebook knows about one imported dataset of the UN Peace and Security Data Hub,
+    beside the Source that every figure from it cites: its licence, the attribution the licence
+    asks for, and the hub's own caveats, shown with the figures.
+    """
+
+    Id = UNDatasetId
+
+    source = models.OneToOneField(Source, on_delete=models.PROTECT, related_name="un_dataset")
+    dataset_id = models.CharField(max_length=30, choices=Id, unique=True)
+    licence = models.CharField(max_length=100)
+    attribution = models.CharField(max_length=300)
+    caveats = models.JSONField(default=list, help_text="The publisher's limitations, one sentence each.")
+    imported_at = models.DateTimeField(help_text="When the last import changed it.")
+
+    class Meta:
+        verbose_name = "UN dataset"
+        constraints = [choice_constraint("undataset", "dataset_id", UNDatasetId)]
+
+    def __str__(self):
+        return self.dataset_id
+
+
+class FatalityPersonnel(models.TextChoices):
+    # The hub's own attribute names (metadata.json, casualty_personnel_type).
+    MILITARY = "military", "Military"
+    MILITARY_OBSERVER = "military_observer", "Military observer"
+    POLICE = "police", "Police"
+    INTERNATIONAL_CIVILIAN = "international_civilian", "International civilian"
+    LOCAL = "local", "Local staff"
+    OTHER = "other", "Other"
+
+
+class IncidentType(models.TextChoices):
+    MALICIOUS_ACT = "malicious_act", "Malicious act"
+    ACCIDENT = "accident", "Accident"
+    ILLNESS = "illness", "Illness"
+    SELF_INFLICTED = "self_inflicted", "Self-inflicted"
+    TO_BE_DETERMINED = "to_be_determined", "To be determined"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    __empty__ = "Not recorded"
+
+
+M49_CODE = Q(m49_code="") | Q(m49_code__regex=r"^[0-9]{3}$")
+ISO3_CODE = Q(iso3_code="") | Q(iso3_code__regex=r"^[A-Z]{3}$")
+
+
+class Fatality(models.Model):
+    """
+    One fatality as the hub publishes it. The hub lists a few people twice, under two successive
+    nationalities (Montenegro and Serbia and Montenegro), so a row is a casualty under one
+    nationality; figures count distinct casualties.
+    """
+
+    Personnel = FatalityPersonnel
+    Incident = IncidentType
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="fatalities")
+    casualty_id = models.CharField(max_length=40, help_text="The dataset's casualty_id.")
+    incident_date = models.DateField()
+    mission_acronym = models.CharField(max_length=30, help_text="As published, without surrounding spaces.")
+    # Null while the casebook has no entry for the mission: the row waits to be linked to one.
+    case_study = models.ForeignKey(
+        CaseStudy, null=True, blank=True, on_delete=models.SET_NULL, related_name="fatalities"
+    )
+    nationality = models.CharField(max_length=100, blank=True, help_text="As published, e.g. Yugoslavia.")
+    # Null for an undetermined nationality, a state that no longer exists, or one the casebook lacks.
+    nationality_country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.SET_NULL, related_name="national_fatalities"
+    )
+    m49_code = models.CharField("M49 code", max_length=3, blank=True)
+    iso3_code = models.CharField("ISO 3166 alpha-3 code", max_length=3, blank=True)
+    personnel_type = models.CharField(max_length=22, choices=Personnel)
+    incident_type = models.CharField(max_length=16, choices=Incident)
+    gender = models.CharField(max_length=1, choices=Gender, blank=True)
+
+    class Meta:
+        verbose_name_plural = "fatalities"
+        ordering = ["incident_date", "casualty_id"]
+        indexes = [
+            models.Index(fields=["case_study", "incident_date"], name="fatality_by_case_idx"),
+            models.Index(fields=["nationality_country", "case_study"], name="fatality_by_nationality_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "casualty_id", "nationality"], name="fatality_unique_per_dataset"
+            ),
+            choice_constraint("fatality", "personnel_type", FatalityPersonnel),
+            choice_constraint("fatality", "incident_type", IncidentType),
+            models.CheckConstraint(condition=Q(gender__in=["", "F", "M"]), name="fatality_gender_valid"),
+            models.CheckConstraint(condition=M49_CODE, name="fatality_m49_code_format"),
+            models.CheckConstraint(condition=ISO3_CODE, name="fatality_iso3_code_format"),
+        ]
+
+    def __str__(self):
+        return f"{self.casualty_id} ({self.mission_acronym}, {self.incident_date})"
+
+
+class LeadDepartment(models.TextChoices):
+    DPO = "DPO", "Department of Peace Operations"
+    DPPA = "DPPA", "Department of Political and Peacebuilding Affairs"
+
+
+class UNOperation(models.Model):
+    """One UN peacekeeping operation as the hub lists it (DPPADPOSS-PKO), headquarters included."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="un_operations")
+    acronym = models.CharField(max_length=30)
+    name = models.CharField(max_length=300)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    lead_department = models.CharField(max_length=4, choices=LeadDepartment, blank=True)
+    is_active = models.BooleanField()
+    headquarters = models.CharField(max_length=200, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    case_study = models.ForeignKey(
+        CaseStudy, null=True, blank=True, on_delete=models.SET_NULL, related_name="un_operations"
+    )
+
+    class Meta:
+        verbose_name = "UN operation"
+        ordering = ["start_date", "acronym"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "acronym", "start_date"], name="unoperation_unique"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="unoperation_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(lead_department="") | Q(lead_department__in=LeadDepartment.values),
+                name="unoperation_lead_department_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="unoperation_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="unoperation_longitude_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.acronym} ({self.start_date.year})"
+
+
+class ContributedPersonnel(models.TextChoices):
+    # The hub's own attribute names (metadata.json, personnel_type), and the latest month's total.
+    TROOPS = "troops", "Troops"
+    STAFF_OFFICER = "staff_officer", "Staff officers"
+    EXPERTS_ON_MISSION = "experts_on_mission", "Experts on mission"
+    FORMED_POLICE_UNITS = "formed_police_units", "Formed police units"
+    INDIVIDUAL_POLICE = "individual_police", "Individual police"
+    ALL = "all", "All uniformed personnel"
+
+
+class UNContribution(models.Model):
+    """
+    Uniformed personnel one country contributed in one month: to one mission, by personnel type
+    (DPO-UCHISTORICAL), or to all missions together, with the country's rank (DPO-UCLATEST,
+    whose rows name no mission: mission_acronym is blank).
+    """
+
+    Personnel = ContributedPersonnel
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="un_contributions")
+    reporting_date = models.DateField()
+    mission_acronym = models.CharField(max_length=30, blank=True, help_text="Blank: all missions together.")
+    case_study = models.ForeignKey(
+        CaseStudy, null=True, blank=True, on_delete=models.SET_NULL, related_name="un_contributions"
+    )
+    contributing_country = models.CharField(max_length=100, help_text="As published.")
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.SET_NULL, related_name="un_contributions"
+    )
+    m49_code = models.CharField("M49 code", max_length=3, blank=True)
+    iso3_code = models.CharField("ISO 3166 alpha-3 code", max_length=3, blank=True)
+    personnel_type = models.CharField(max_length=20, choices=Personnel)
+    female_personnel = models.PositiveIntegerField()
+    male_personnel = models.PositiveIntegerField()
+    rank = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Among contributors that month.")
+
+    class Meta:
+        verbose_name = "UN contribution"
+        ordering = ["reporting_date", "mission_acronym", "contributing_country", "personnel_type"]
+        indexes = [
+            models.Index(fields=["case_study", "reporting_date"], name="uncontribution_by_case_idx"),
+            models.Index(fields=["country", "reporting_date"], name="uncontribution_by_country_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "reporting_date", "mission_acronym", "contributing_country", "personnel_type"],
+                name="uncontribution_unique",
+            ),
+            choice_constraint("uncontribution", "personnel_type", ContributedPersonnel),
+            models.CheckConstraint(
+                condition=Q(female_personnel__gte=0) & Q(male_personnel__gte=0),
+                name="uncontribution_personnel_non_negative",
+            ),
+            # Only the latest month's totals (no mission) carry a rank.
+            models.CheckConstraint(
+                condition=Q(rank__isnull=True) | Q(mission_acronym="", rank__gte=1),
+                name="uncontribution_rank_only_for_totals",
+            ),
+            models.CheckConstraint(condition=M49_CODE, name="uncontribution_m49_code_format"),
+            models.CheckConstraint(condition=ISO3_CODE, name="uncontribution_iso3_code_format"),
+        ]
+
+    def __str__(self):
+        where = self.mission_acronym or "all missions"
+        return f"{self.contributing_country}, {where}, {self.reporting_date:%B %Y}"
+
+    @property
+    def total_personnel(self):
+        return self.female_personnel + self.male_personnel
 
 
 class SourceSnapshot(models.Model):

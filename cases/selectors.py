@@ -10,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from cases.citations import References, cited_keys
 from cases.models import (
@@ -110,10 +110,11 @@ def case_study_for_page(slug, user):
     return get_object_or_404(case_studies_with_facts(CaseStudy.objects.visible_to(user)), slug=slug)
 
 
-def case_study_page(case, *, citations=None, sources=None):
+def case_study_page(case, *, citations=None, sources=None, fatalities=None):
     """
     Everything the case-study page shows, rendered in reading order so footnotes number up.
     A past version (cases/versions.py) brings its own citation rows and sources, as they were.
+    `fatalities` (cases/un_figures.py) is the live page's UN data: its sources join the references.
     """
     events = list(case.timeline_events.all())
     challenges = list(case.case_challenges.all())
@@ -168,6 +169,11 @@ def case_study_page(case, *, citations=None, sources=None):
     ]
     for contribution in contributions:
         contribution.markers = references.cite_all(_citations_for(grouped, contribution))
+    fatality_markers = ""
+    if fatalities:
+        for source in fatalities.sources:
+            references.sources_by_key.setdefault(source.key, source)
+        fatality_markers = format_html_join("", "{}", ((references.cite(source.key),) for source in fatalities.sources))
     lessons = references.render(case.rendered.get("lessons"))
     return {
         "summary": summary,
@@ -182,6 +188,8 @@ def case_study_page(case, *, citations=None, sources=None):
         "challenges": challenges,
         "events": events,
         "contributions": contributions,
+        "fatalities": fatalities,
+        "fatality_markers": fatality_markers,
         "lessons": lessons,
         "general_citations": whole_record,
         "references": references,

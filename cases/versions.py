@@ -35,6 +35,7 @@ from reversion.models import Version
 from cases import bibliography, selectors
 from cases.cache import computed_once_per_version
 from cases.citations import cited_keys, render_markdown
+from cases.editorial import IMPORTED_FIELDS
 from cases.history import WORKFLOW_FIELDS, word_diff
 from cases.models import (
     CaseChallenge,
@@ -66,8 +67,8 @@ CASE_ROWS = {
     LegalInstrument: "instruments",
     Contribution: "contributions",
 }
-# Derived from the text on save: never a change of its own.
-DERIVED_FIELDS = {"rendered"}
+# Derived from the text on save, or kept by the UN data import: never a change of its own.
+DERIVED_FIELDS = {"rendered"} | IMPORTED_FIELDS
 # The URL names of each kind's pages, and how its live record is looked up.
 URL_NAMES = {
     CaseStudy: ("cases:version", "cases:history", "slug"),

@@ -8,7 +8,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import bibliography, exports, search, selectors, versions
+from cases import bibliography, exports, search, selectors, un_figures, versions
 from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
@@ -183,7 +183,8 @@ class CaseStudyDetailView(CiteAsMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(selectors.case_study_page(self.object))
+        fatalities = un_figures.mission_fatalities(self.object)
+        context.update(selectors.case_study_page(self.object, fatalities=fatalities))
         context["cite"] = bibliography.cite_case_study(self.object)
         context["structured_data"] = selectors.case_study_structured_data(self.object)
         return context

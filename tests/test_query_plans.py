@@ -32,6 +32,7 @@ SCENARIOS = [
     ("sort=-strength", "status_peak"),
     ("sort=-deployed_strength", "status_deployed"),
     ("sort=deployed_strength", "status_deployed"),
+    ("sort=-fatalities", "status_fatal"),
     ("sort=-updated", "updated"),
     ("sort=title", "status_title"),
 ]
