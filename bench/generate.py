@@ -589,6 +589,8 @@ def generate(n, *, seed=1, batch_size=1000, progress=True, analyze=False):
         "analyzed": connection.vendor == "postgresql" or analyze,
         "samples": {
             "case_slug": f"synthetic-mission-{(n + 1) // 2}",
+            # Two case studies side by side: the sample and the first one.
+            "compare_slugs": ["synthetic-mission-1", f"synthetic-mission-{(n + 1) // 2}"],
             "organization_slug": lead_org.slug,
             "search_word": SEARCH_WORDS[0],
             # A mission's acronym: a search that finds one case study, as a reader's usually does.

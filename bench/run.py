@@ -81,6 +81,11 @@ def pages_for(cases, samples):
         ("organization", "organisation page", f"/organizations/{samples['organization_slug']}/"),
         ("version", "case study, version 1", f"/cases/{samples['case_slug']}/v/1/"),
         ("history", "case study history", f"/cases/{samples['case_slug']}/history/"),
+        (
+            "compare",
+            "compare two case studies",
+            "/compare/?" + "&".join(f"cases={slug}" for slug in samples["compare_slugs"]),
+        ),
         ("organization_history", "organisation history", f"/organizations/{samples['organization_slug']}/history/"),
         ("export_csv", "/cases/export.csv", "/cases/export.csv"),
         ("about", "about page", "/about/"),

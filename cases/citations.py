@@ -226,6 +226,11 @@ class References:
             locator_html,
         )
 
+    def number_of(self, key):
+        """The number of a source this page has already cited, or None: for links to its reference."""
+        reference = self._by_key.get(key)
+        return reference.number if reference else None
+
     def cite_all(self, citations):
         """Markers for Citation rows (infobox facts, timeline events, contributions...)."""
         return mark_safe("".join(self.cite(c.source.key, c.locator) for c in citations))

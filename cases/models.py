@@ -201,6 +201,23 @@ def format_date(value, precision):
     return f"{value.day} {value:%B %Y}"
 
 
+def format_duration(start, end, precision=DatePrecision.DAY):
+    """
+    The time between two dates in whole years and months ('6 years 2 months'), or in years only,
+    'about', when either date is known only to the year.
+    """
+    if precision == DatePrecision.YEAR:
+        years = end.year - start.year
+        return "under a year" if years < 1 else f"about {years} year{'s' if years != 1 else ''}"
+    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+    if months < 1:
+        return "under a month"
+    years, months = divmod(months, 12)
+    parts = [f"{years} year{'s' if years != 1 else ''}"] if years else []
+    parts += [f"{months} month{'s' if months != 1 else ''}"] if months else []
+    return " ".join(parts)
+
+
 def choice_constraint(model_name, field, choices, name=None):
     """The database refuses a value outside the field's choices, read from the choices themselves."""
     return models.CheckConstraint(
@@ -904,6 +921,15 @@ class CaseStudy(Publishable):
     def years_display(self):
         end = self.end_date.year if self.end_date else "present"
         return f"{self.start_date.year}–{end}"
+
+    @property
+    def duration_display(self):
+        """How long the mission ran ('4 years 11 months'), or has run so far if ongoing."""
+        precisions = {self.start_precision, self.end_precision if self.end_date else DatePrecision.DAY}
+        # The coarsest of the two precisions says how exactly the duration is known.
+        precision = next(p for p in [DatePrecision.YEAR, DatePrecision.MONTH, DatePrecision.DAY] if p in precisions)
+        duration = format_duration(self.start_date, self.end_date or timezone.localdate(), precision)
+        return f"{duration} so far" if self.end_date is None else duration
 
 
 class CaseStudyFacet(models.Model):

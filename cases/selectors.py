@@ -4,14 +4,17 @@ queries, from published records only (a published page links only to published n
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from cases.charts import PALETTE, Point, Series, line_chart
 from cases.citations import References, cited_keys
 from cases.models import (
     CaseChallenge,
@@ -70,6 +73,74 @@ def fact_markers(references, grouped, case, name):
 def peak_figure(case, kind):
     """The highest figure of a kind among a case study's (prefetched, published-source) figures."""
     return max((f for f in case.strength_figures.all() if f.kind == kind), key=lambda f: f.number, default=None)
+
+
+# Authorised ceilings hold until the next one (steps, square markers); deployed strength is a
+# count at a date, joined by dashed lines (round markers): told apart without colour.
+STRENGTH_SERIES_STYLE = {
+    StrengthFigure.Kind.AUTHORISED: {"step": True, "dashed": False, "marker": "square"},
+    StrengthFigure.Kind.DEPLOYED: {"step": False, "dashed": True, "marker": "circle"},
+}
+# A type of personnel keeps its colour on every chart.
+PERSONNEL_COLOURS = dict(zip(StrengthFigure.Personnel.values, PALETTE, strict=False))
+
+
+def strength_chart(case, strength, references, *, y_max=None):
+    """
+    The strength-over-time chart of a case study, from its cited figures (`strength`: rows of
+    {"figure", "marker"}, already cited in `references`), or None if it has none. Each point links
+    to its reference.
+
+    A series for each kind (authorised, deployed) and type of personnel: ceilings for troops,
+    police and observers are set by different resolutions at different dates, and "troops" and
+    "military personnel" overlap, so a total would be a figure no source gives.
+    """
+    grouped = defaultdict(list)
+    for row in strength:
+        figure = row["figure"]
+        about = "about " if figure.approximate else ""
+        source = figure.source.identifier or figure.source.title
+        number = references.number_of(figure.source.key)
+        grouped[(figure.kind, figure.personnel)].append(
+            Point(
+                date=figure.date,
+                value=figure.number,
+                date_label=figure.date_display,
+                value_label=f"{about}{figure.number:,}",
+                url=f"#ref-{number}",
+                link_label=f"reference {number}, {source}",
+                citation=format_html("{}{}", source, row["marker"]),
+                precision=figure.date_precision,
+            )
+        )
+    kinds, personnel = list(StrengthFigure.Kind), list(StrengthFigure.Personnel)
+    series = [
+        Series(
+            name=f"{StrengthFigure.Kind(kind).label} {StrengthFigure.Personnel(staff).label.lower()}",
+            points=points,
+            colour=PERSONNEL_COLOURS[staff],
+            **STRENGTH_SERIES_STYLE[kind],
+        )
+        for (kind, staff), points in sorted(
+            grouped.items(), key=lambda item: (kinds.index(item[0][0]), personnel.index(item[0][1]))
+        )
+    ]
+    name = case.acronym or case.title
+    return line_chart(
+        series,
+        chart_id=f"strength-{case.slug}",
+        title=f"Strength of {name} over time",
+        description=(
+            "Authorised ceilings are drawn as steps, each holding until the next recorded ceiling; "
+            "deployed strength, where known, as dashed lines between counts. One series for each kind "
+            "and type of personnel. Each point links to its source in the references; the table lists every point."
+        ),
+        x_label="Year",
+        y_label="Personnel",
+        first=case.start_date,
+        last=case.end_date or timezone.localdate(),
+        y_max=y_max,
+    )
 
 
 def published_sources(keys):
@@ -163,6 +234,7 @@ def case_study_page(case, *, citations=None, sources=None, fatalities=None):
         {"figure": figure, "marker": references.cite(figure.source.key, figure.locator)}
         for figure in case.strength_figures.all()
     ]
+    chart = strength_chart(case, strength, references)
     instruments = [
         {"instrument": instrument, "marker": references.cite(instrument.source.key)}
         for instrument in case.instruments.all()
@@ -179,6 +251,7 @@ def case_study_page(case, *, citations=None, sources=None, fatalities=None):
         "summary": summary,
         "facts": facts,
         "strength": strength,
+        "strength_chart": chart,
         "peaks": peaks,
         "unverified_facts": [label for name, label in CaseStudy.CITABLE_FACTS.items() if name in case.unverified_facts],
         "editorial_policy_url": EDITORIAL_POLICY_URL,
@@ -286,16 +359,29 @@ def source_citing_records(source):
 
 
 MAX_COMPARED = 4
+MAX_PICKER_CHOICES = 300
 # What readers see where a figure is not known.
 NOT_AVAILABLE = "n/a"
 
 
+@dataclass
+class Comparison:
+    """
+    What the compare page shows. `rows` are {"label", "cells", "differs"}, each cell {"case",
+    "value", "marker"} in the order of the slugs; `charts` are {"case", "chart"}.
+    """
+
+    cases: list
+    rows: list
+    charts: list
+    references: References
+    problems: list
+
+
 def comparison(slugs):
     """
-    Side-by-side facts of 2 to 4 published case studies, each fact with its citations.
-
-    Returns (cases, rows, references, problems): rows are {"label", "cells", "differs"}, in the
-    order of `slugs`; problems explain slugs that were ignored.
+    Side-by-side facts of 2 to 4 published case studies, each fact with its citations, and their
+    strength charts on one scale. `problems` explain slugs that were ignored.
     """
     problems = []
     wanted = list(dict.fromkeys(slug.strip() for slug in slugs if slug.strip()))
@@ -323,23 +409,26 @@ def comparison(slugs):
         for case in cases:
             best = peak_figure(case, kind)
             if best is None:
-                cells.append({"value": NOT_AVAILABLE, "marker": ""})
+                cells.append({"case": case, "value": NOT_AVAILABLE, "marker": ""})
                 continue
             about = "about " if best.approximate else ""
             value = f"{about}{best.number:,} ({best.date.year})"
-            cells.append({"value": value, "marker": references.cite(best.source.key, best.locator)})
+            cells.append({"case": case, "value": value, "marker": references.cite(best.source.key, best.locator)})
         return {"label": label, "cells": cells, "differs": len({cell["value"] for cell in cells}) > 1}
 
-    def fact(label, field, value_of):
+    def fact(label, field, value_of, *, identity=False):
         cells = []
         for case in cases:
             value = value_of(case)
             marker = fact_markers(references, grouped, case, field) if field else ""
-            cells.append({"value": value, "marker": marker})
-        return {"label": label, "cells": cells, "differs": len({cell["value"] for cell in cells}) > 1}
+            cells.append({"case": case, "value": value, "marker": marker})
+        # A mission's name and acronym tell the columns apart: that they differ says nothing.
+        differs = not identity and len({cell["value"] for cell in cells}) > 1
+        return {"label": label, "cells": cells, "differs": differs}
 
     rows = [
-        fact("Mission", "mission", lambda c: c.mission_name),
+        fact("Mission", "mission", lambda c: c.mission_name, identity=True),
+        fact("Acronym", "", lambda c: c.acronym or "—", identity=True),
         fact(
             "Organisations",
             "organizations",
@@ -350,15 +439,72 @@ def comparison(slugs):
         fact("Mandate type", "mandate_type", lambda c: c.get_mandate_type_display()),
         fact("Start", "start_date", lambda c: c.start_display),
         fact("End", "end_date", lambda c: c.end_display),
-        fact("Outcome", "outcome", lambda c: c.get_outcome_display()),
-        fact("Objectives", "objectives", lambda c: ", ".join(o.name for o in c.objectives.all()) or "—"),
-        fact("Challenges", "", lambda c: ", ".join(cc.challenge.name for cc in c.case_challenges.all()) or "—"),
-    ]
-    rows[7:7] = [
+        fact("Duration", "", lambda c: c.duration_display),
         peak("Peak authorised strength", StrengthFigure.Kind.AUTHORISED),
         peak("Peak deployed strength", StrengthFigure.Kind.DEPLOYED),
     ]
-    return cases, rows, references, problems
+    # UN fatalities come with the UN's own data, not yet imported: the row appears once a
+    # compared case study has the figure.
+    if any(getattr(case, "un_fatalities", None) is not None for case in cases):
+        rows.append(
+            fact(
+                "UN fatalities",
+                "un_fatalities",
+                lambda c: NOT_AVAILABLE if getattr(c, "un_fatalities", None) is None else f"{c.un_fatalities:,}",
+            )
+        )
+    rows += [
+        fact("Outcome", "outcome", lambda c: c.get_outcome_display()),
+        fact("Objectives", "objectives", lambda c: ", ".join(o.name for o in c.objectives.all()) or "—"),
+        challenges_row(cases),
+    ]
+
+    strength = {
+        case.pk: [
+            {"figure": figure, "marker": references.cite(figure.source.key, figure.locator)}
+            for figure in case.strength_figures.all()
+        ]
+        for case in cases
+    }
+    # One scale for every chart, so that the heights of side-by-side charts compare.
+    highest = max((row["figure"].number for rows_of in strength.values() for row in rows_of), default=0)
+    charts = [
+        {"case": case, "chart": strength_chart(case, strength[case.pk], references, y_max=highest)} for case in cases
+    ]
+    return Comparison(cases=cases, rows=rows, charts=charts, references=references, problems=problems)
+
+
+def compare_choices():
+    """The published case studies the compare page offers, by title (one more than it lists: are there more?)."""
+    return CaseStudy.objects.published().order_by("title", "pk").values("slug", "title")[: MAX_PICKER_CHOICES + 1]
+
+
+def challenges_row(cases):
+    """
+    The challenges each case study met, each marked: "shared" (every compared case met it),
+    "only here" (no other did), or, comparing three or four, which of the others also met it.
+    """
+    met_by = defaultdict(list)
+    for case in cases:
+        for case_challenge in case.case_challenges.all():
+            met_by[case_challenge.challenge_id].append(case)
+    cells = []
+    for case in cases:
+        items = []
+        for case_challenge in case.case_challenges.all():
+            others = [other for other in met_by[case_challenge.challenge_id] if other is not case]
+            if len(others) == len(cases) - 1:
+                mark = "shared"
+            elif not others:
+                mark = "unique"
+            else:
+                mark = "some"
+            also = ", ".join(other.acronym or other.title for other in others)
+            items.append({"challenge": case_challenge.challenge, "mark": mark, "also": also})
+        cells.append(
+            {"case": case, "challenges": items, "value": "; ".join(item["challenge"].name for item in items) or "—"}
+        )
+    return {"label": "Challenges", "cells": cells, "differs": False, "challenges": True}
 
 
 def case_study_structured_data(case):

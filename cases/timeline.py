@@ -9,28 +9,22 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from cases.charts import PALETTE, svg_number
 from cases.models import CaseOrganization, CaseStudy, published
 
 MAX_BARS = 60
 LEFT, RIGHT, TOP, ROW, BAR = 150, 16, 28, 22, 14
 WIDTH = 900
-# Each organisation's colour is set by editors (Organization.colour). One without a colour gets
-# one from this colour-blind-safe palette (after Okabe–Ito), picked by its acronym, so that it
-# keeps the same colour on every page.
-PALETTE = ["#0072B2", "#B35806", "#007A5E", "#9E3D7A", "#5E6B00", "#A34500", "#1F5F8B", "#555555"]
 NO_LEAD = "No lead recorded"
 
 
 def colour_of(lead, colour=""):
+    """
+    Each organisation's colour is set by editors (Organization.colour). One without a colour gets
+    one from the charts' colour-blind-safe palette, picked by its acronym, so that it keeps the
+    same colour on every page.
+    """
     return colour or PALETTE[sum(map(ord, lead)) % len(PALETTE)]
-
-
-def svg_number(value):
-    """
-    A coordinate as SVG reads it, written here: the template would localise a number (a decimal
-    comma in some locales breaks the drawing) and does so at a cost per value, hundreds per chart.
-    """
-    return f"{value:.1f}".removesuffix(".0")
 
 
 @dataclass

@@ -428,22 +428,41 @@ class CaseStudyCitationView(View):
 
 
 class CompareView(TemplateView):
+    """
+    Two to four case studies side by side. The picker's button is named `compare`: only a
+    submitted choice of fewer than two is an error; opening the page, or arriving with one case
+    study chosen (its page's "Compare with…"), asks for the others instead.
+    """
+
     template_name = "cases/compare.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cases, rows, references, problems = selectors.comparison(self.request.GET.getlist("cases"))
-        if len(cases) < 2:
-            problems.append("Choose at least two case studies to compare.")
+        result = selectors.comparison(self.request.GET.getlist("cases"))
+        problems, prompt = result.problems, ""
+        if len(result.cases) < 2:
+            if "compare" in self.request.GET:
+                problems.append("Choose at least two case studies to compare.")
+            elif result.cases:
+                prompt = f"{result.cases[0].title} is chosen: choose one to three more to compare it with."
+            else:
+                prompt = "Choose two to four case studies to compare."
+        compared = len(result.cases) >= 2
+        choices = list(selectors.compare_choices())
         context.update(
             {
-                "cases": cases,
-                "rows": rows if len(cases) >= 2 else [],
-                "references": references,
+                "cases": result.cases,
+                "rows": result.rows if compared else [],
+                "charts": result.charts if compared else [],
+                "references": result.references,
                 "problems": problems,
-                "choices": CaseStudy.objects.published().order_by("title").only("slug", "title"),
-                "chosen": [case.slug for case in cases],
-                "unverified": any(case.unverified_facts for case in cases),
+                "prompt": prompt,
+                # A list of thousands of checkboxes helps nobody: beyond a few hundred, the
+                # picker keeps the chosen ones and points to the list's own "Add to comparison".
+                "choices": choices[: selectors.MAX_PICKER_CHOICES],
+                "choices_truncated": len(choices) > selectors.MAX_PICKER_CHOICES,
+                "chosen": [case.slug for case in result.cases],
+                "unverified": any(case.unverified_facts for case in result.cases),
                 "editorial_policy_url": selectors.EDITORIAL_POLICY_URL,
             }
         )

@@ -140,7 +140,8 @@ def test_compare_shows_facts_side_by_side_with_citations(client, casebook):
     ],
 )
 def test_compare_explains_bad_requests(client, casebook, slugs, message):
-    response = client.get(reverse("cases:compare"), {"cases": slugs})
+    # As the picker submits them: its button is named "compare".
+    response = client.get(reverse("cases:compare"), {"cases": slugs, "compare": "1"})
     assert response.status_code == 200
     assert message in response.content.decode()
     assert "DRAFTCASE" not in response.content.decode()
