@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import Http404, JsonResponse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from cases import attention, editorial, history
+from cases import attention, editorial, history, reference_import
 from cases.citations import References, cited_keys, render_markdown
 from cases.models import (
     BODY_LENGTH,
@@ -593,11 +594,88 @@ class SourceAdmin(PublishableAdmin):
     date_hierarchy = "date"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    change_list_template = "admin/cases/source/change_list.html"
+
     @admin.display(description="URL")
     def link(self, source):
         if not source.url:
             return "—"
         return format_html('<a href="{}" rel="noopener noreferrer">open</a>', source.url)
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="cases_source_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """
+        Import references from a BibTeX, RIS or CSL-JSON file: upload, a dry run that marks
+        every entry new, duplicate or invalid, then the chosen new ones as draft sources.
+        """
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "title": "Import references"}
+        if request.method == "POST" and "references" in request.POST:
+            return self._import_chosen(request, context)
+        form = ReferenceUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            references = form.cleaned_data["references"]
+            entries = reference_import.dry_run(references)
+            context.update(
+                entries=entries,
+                counts=reference_import.counts(entries),
+                signed=signing.dumps(references, salt=IMPORT_SALT, compress=True),
+                filename=form.cleaned_data["file"].name,
+            )
+        context["form"] = form
+        return TemplateResponse(request, "admin/cases/source/import.html", context)
+
+    def _import_chosen(self, request, context):
+        try:
+            references = signing.loads(request.POST["references"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+        except signing.BadSignature:
+            messages.error(request, "The dry run has expired or was altered; upload the file again.")
+            return redirect("admin:cases_source_import")
+        chosen = {int(number) for number in request.POST.getlist("chosen") if number.isdigit()}
+        if not chosen:
+            messages.warning(request, "No entry was chosen, so nothing was imported.")
+            return redirect("admin:cases_source_import")
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            reversion.set_comment("Imported from a reference file")
+            created = reference_import.import_references(references, chosen)
+        messages.success(
+            request,
+            f"Imported {len(created)} reference{'s' if len(created) != 1 else ''} as draft sources.",
+        )
+        return redirect(reverse("admin:cases_source_changelist") + "?status__exact=draft")
+
+
+# The dry run's entries travel to the import signed; an hour is long enough to choose.
+IMPORT_SALT = "cases.reference-import"
+IMPORT_MAX_AGE = 3600
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class ReferenceUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Reference file",
+        help_text="BibTeX (.bib), RIS (.ris) or CSL-JSON (.json), as Zotero exports them; up to 10 MB.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is None:
+            return cleaned
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError("The file is larger than 10 MB; split it and import each part.")
+        try:
+            cleaned["references"] = reference_import.read_references(upload.read(), upload.name)
+        except reference_import.UnreadableFile as error:
+            raise ValidationError(str(error)) from error
+        return cleaned
 
 
 class SharedTermAdmin(VersionAdmin):

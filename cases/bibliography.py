@@ -115,7 +115,7 @@ def _bibtex_names(authors):
     return " and ".join(names)
 
 
-def _identifier_field(source):
+def identifier_field(source):
     """The BibTeX/RIS role of Source.identifier: a DOI, an ISBN for a book, otherwise a number."""
     match = _DOI.match(source.identifier.strip())
     if match:
@@ -178,7 +178,7 @@ def source_to_bibtex(source):
         year, month, iso = _date_parts(source.date, source.date_precision)
         fields += [("year", str(year)), ("month", month and _MONTHS[month - 1]), ("date", iso)]
     if source.identifier.strip():
-        name, value = _identifier_field(source)
+        name, value = identifier_field(source)
         fields.append((name, value if name == "doi" else bibtex_escape(value)))
     if source.url.strip():
         fields.append(("url", _bibtex_url(source.url)))
@@ -249,7 +249,7 @@ def source_to_ris(source):
         lines.append(_ris_line("PY", f"{source.date.year:04d}"))
         lines.append(_ris_line("DA", _ris_date(source.date, source.date_precision)))
     if source.identifier.strip():
-        name, value = _identifier_field(source)
+        name, value = identifier_field(source)
         lines.append(_ris_line(_RIS_IDENTIFIER_TAG[name], value))
     if source.url.strip():
         lines.append(_ris_line("UR", source.url.strip()))

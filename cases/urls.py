@@ -37,7 +37,9 @@ urlpatterns = [
         name="challenge_version",
     ),
     path("sources/", views.SourceListView.as_view(), name="source_list"),
-    re_path(r"^sources/export\.(?P<fmt>bib|ris)$", views.BibliographyExportView.as_view(), name="bibliography_export"),
+    re_path(
+        r"^sources/export\.(?P<fmt>bib|ris|json)$", views.BibliographyExportView.as_view(), name="bibliography_export"
+    ),
     path("sources/<slug:key>/", views.SourceDetailView.as_view(), name="source_detail"),
     path(
         "sources/<slug:key>/history/",
@@ -50,7 +52,7 @@ urlpatterns = [
         name="source_version",
     ),
     re_path(
-        r"^sources/(?P<key>[a-z0-9-]+)/cite\.(?P<fmt>bib|ris)$",
+        r"^sources/(?P<key>[a-z0-9-]+)/cite\.(?P<fmt>bib|ris|json)$",
         views.BibliographyExportView.as_view(),
         name="source_export",
     ),

@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from reversion.models import Version
 
-from cases import bibliography, selectors
+from cases import bibliography, csl, highwire, selectors
 from cases.cache import computed_once_per_version
 from cases.citations import cited_keys, render_markdown
 from cases.editorial import IMPORTED_FIELDS
@@ -202,13 +202,27 @@ def public_versions(record):
     return listed
 
 
-def latest_number(record, request=None):
-    """The number of the record's latest public version (None if it has none), kept until the content changes."""
+def latest_public(record, request=None):
+    """
+    (number, date) of the record's latest public version, or None if it has none; kept until
+    the content changes.
+    """
     if not record.is_published:
         return None
-    name = f"latest-public-version:{record._meta.label_lower}:{record.pk}"
-    # Cached as 0 for "none", since the cache cannot tell a stored None from a miss.
-    return computed_once_per_version(name, lambda: len(public_versions(record)), request) or None
+
+    def compute():
+        listed = public_versions(record)
+        # Cached as () for "none", since the cache cannot tell a stored None from a miss.
+        return (listed[-1].number, listed[-1].date) if listed else ()
+
+    name = f"latest-public:{record._meta.label_lower}:{record.pk}"
+    return computed_once_per_version(name, compute, request) or None
+
+
+def latest_number(record, request=None):
+    """The number of the record's latest public version (None if it has none), kept until the content changes."""
+    latest = latest_public(record, request)
+    return latest[0] if latest else None
 
 
 def public_version(record, number):
@@ -420,6 +434,13 @@ def version_page(record, number):
             "live_url": record.get_absolute_url(),
         }
     )
+    if isinstance(record, Source):
+        context["citations"] = csl.source_citations(context["source"], number=shown.number)
+        context["highwire"] = highwire.source_tags(context["source"])
+    else:
+        context["citations"] = csl.page_citations(record, version=shown)
+        title = csl.record_title(shown.state.record)
+        context["highwire"] = highwire.page_tags(record, title=title, url=shown.permanent_url, date=shown.date)
     if isinstance(record, CaseStudy):
         context["cite"] = bibliography.cite_case_study(context["case"], url=shown.permanent_url, updated=shown.date)
     return context

@@ -8,7 +8,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import bibliography, exports, search, selectors, un_figures, versions
+from cases import bibliography, csl, exports, highwire, search, selectors, un_figures, versions
 from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
@@ -85,12 +85,25 @@ class CiteAsMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        number = versions.latest_number(self.object, self.request)
-        context["this_version"] = number and {
-            "number": number,
-            "url": settings.SITE_URL + versions.version_path(self.object, number),
+        latest = versions.latest_public(self.object, self.request)
+        context["this_version"] = latest and {
+            "number": latest[0],
+            "date": latest[1],
+            "url": settings.SITE_URL + versions.version_path(self.object, latest[0]),
         }
         context["history_url"] = versions.history_path(self.object)
+        if isinstance(self.object, Source):
+            context["citations"] = csl.source_citations(self.object)
+            context["highwire"] = highwire.source_tags(self.object)
+        else:
+            context["citations"] = csl.page_citations(self.object, this_version=context["this_version"])
+            cited = context["this_version"] or {
+                "url": settings.SITE_URL + self.object.get_absolute_url(),
+                "date": self.object.updated_at,
+            }
+            context["highwire"] = highwire.page_tags(
+                self.object, title=csl.record_title(self.object), url=cited["url"], date=cited["date"]
+            )
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -391,7 +404,14 @@ class CaseStudyExportView(View):
 
 
 class BibliographyExportView(View):
-    """Sources as BibTeX or RIS: all of them, one kind (?kind=), or chosen keys (?key=...)."""
+    """Sources as BibTeX, RIS or CSL-JSON: all of them, one kind (?kind=), or chosen keys (?key=...)."""
+
+    # fmt -> (writer, content type)
+    FORMATS = {
+        "bib": (bibliography.sources_to_bibtex, "application/x-bibtex; charset=utf-8"),
+        "ris": (bibliography.sources_to_ris, "application/x-research-info-systems; charset=utf-8"),
+        "json": (csl.sources_to_csl_json, f"{csl.CSL_JSON_CONTENT_TYPE}; charset=utf-8"),
+    }
 
     def get(self, request, fmt, key=None):
         sources = Source.objects.published().order_by("key")
@@ -404,14 +424,8 @@ class BibliographyExportView(View):
         if request.GET.get("kind"):
             sources = sources.filter(kind=request.GET["kind"])
         name = key or "casebook-sources"
-        if fmt == "bib":
-            response = HttpResponse(
-                bibliography.sources_to_bibtex(sources), content_type="application/x-bibtex; charset=utf-8"
-            )
-        else:
-            response = HttpResponse(
-                bibliography.sources_to_ris(sources), content_type="application/x-research-info-systems; charset=utf-8"
-            )
+        write, content_type = self.FORMATS[fmt]
+        response = HttpResponse(write(sources), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response
 

@@ -81,10 +81,10 @@ def test_bibliography_exports_parse_and_hide_drafts(client, casebook):
     assert client.get(reverse("cases:source_export", args=["draft-source", "bib"])).status_code == 404
 
 
-def test_case_page_offers_apa_chicago_and_bibtex_citations(client, casebook):
+def test_case_page_offers_formatted_and_bibtex_citations(client, casebook):
     response = client.get(casebook["kfor"].get_absolute_url())
     html = response.content.decode()
-    assert "Cite this page" in html and "Retrieved" in html and "Accessed" in html
+    assert "Cite this page" in html and "<dt>APA (7th edition)</dt>" in html and "<dt>BibTeX</dt>" in html
     entry = bibtexparser.parse_string(client.get(reverse("cases:cite_bibtex", args=["kosovo-kfor"])).content.decode())
     assert entry.entries[0].key == "casebook-kosovo-kfor"
     assert entry.entries[0]["url"].endswith("/cases/kosovo-kfor/")

@@ -1,6 +1,7 @@
 import json
 
 from django import template
+from django.http import QueryDict
 from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 
@@ -31,3 +32,18 @@ def backlink_letter(index):
         index, remainder = divmod(index - 1, 26)
         letters = chr(ord("a") + remainder) + letters
     return letters
+
+
+# The formats a list of references is offered in, by URL suffix.
+REFERENCE_FORMATS = (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))
+
+
+@register.inclusion_tag("includes/reference_exports.html")
+def reference_exports(references=None, kind=""):
+    """Links to a page's references in each format; without them, to every source (or those of one kind)."""
+    query = QueryDict(mutable=True)
+    if references is not None:
+        query.setlist("key", [entry.source.key for entry in references.entries])
+    if kind:
+        query["kind"] = kind
+    return {"formats": REFERENCE_FORMATS, "query": query.urlencode()}

@@ -193,6 +193,29 @@
     window.addEventListener("popstate", function () { load(window.location.href, false); });
   }
 
+  // Each formatted citation's "Copy" button puts its text on the clipboard. The buttons stay
+  // hidden where the clipboard cannot be written (no script, or a page not served securely):
+  // the citation can still be selected by hand.
+  function enableCopyButtons() {
+    if (!navigator.clipboard || !window.isSecureContext) { return; }
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var source = document.getElementById(button.getAttribute("data-copy"));
+      if (!source) { return; }
+      var status = button.closest(".cite-box") && button.closest(".cite-box").querySelector(".copy-status");
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var text = source.textContent.replace(/\s+\n/g, "\n").trim();
+        navigator.clipboard.writeText(text).then(function () {
+          button.classList.add("copied");
+          if (status) { status.textContent = "Copied to the clipboard."; }
+          window.setTimeout(function () { button.classList.remove("copied"); }, 2000);
+        }, function () {
+          if (status) { status.textContent = "Could not copy; select the citation and copy it by hand."; }
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("sup.fn a").forEach(function (link) {
       link.setAttribute("aria-haspopup", "dialog");
@@ -211,6 +234,7 @@
     });
 
     enhanceFilters();
+    enableCopyButtons();
 
     // On a phone the filter panel starts folded so the results come first.
     var panel = document.querySelector(".filters-panel");
