@@ -178,6 +178,8 @@ class CaseStudyDetailView(CiteAsMixin, DetailView):
         context.update(selectors.case_study_page(self.object))
         context["cite"] = bibliography.cite_case_study(self.object)
         context["structured_data"] = selectors.case_study_structured_data(self.object)
+        context["see_also"] = selectors.see_also(self.object)
+        context["linked_from"] = selectors.what_links_here(self.object)
         return context
 
 
@@ -200,6 +202,7 @@ class OrganizationDetailView(CiteAsMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context.update(selectors.record_page(self.object))
         context.update(pagination_context(self.request, selectors.case_studies_of_organization(self.object), 50))
+        context["linked_from"] = selectors.what_links_here(self.object)
         return context
 
 
@@ -222,6 +225,7 @@ class ChallengeDetailView(CiteAsMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context.update(selectors.record_page(self.object))
         context.update(pagination_context(self.request, selectors.case_challenges_of(self.object), 50))
+        context["linked_from"] = selectors.what_links_here(self.object)
         return context
 
 
