@@ -882,6 +882,9 @@ class CaseStudy(Publishable):
                 fields=["id", "status", "region", "mandate_type", "outcome", "depth", "end_date"],
                 name="casestudy_facets_by_id_idx",
             ),
+            # "See also" picks the nearest in time among given case studies (those in one country,
+            # led by one organisation...): their status and start read here, not in the wide rows.
+            models.Index(fields=["id", "status", "start_date"], name="casestudy_start_by_id_idx"),
         ]
         constraints = [
             status_constraint("casestudy_status_valid"),
