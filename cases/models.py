@@ -575,6 +575,8 @@ class Source(Publishable):
     class Meta:
         permissions = [("publish_source", "Can publish, unpublish and archive sources")]
         ordering = ["key"]
+        # The bibliography's order (/sources/), read from the index a page at a time.
+        indexes = [models.Index(fields=["status", "kind", "date", "key"], name="source_bibliography_idx")]
         constraints = [
             status_constraint("source_status_valid"),
             choice_constraint("source", "kind", SourceKind),
