@@ -79,6 +79,9 @@ def pages_for(cases, samples):
         ("cases_fatalities", "/cases/?sort=-fatalities", "/cases/?sort=-fatalities"),
         ("detail", "case study page", f"/cases/{samples['case_slug']}/"),
         ("organization", "organisation page", f"/organizations/{samples['organization_slug']}/"),
+        # The bibliography searched (one synthetic source in six is a "monograph") and filtered.
+        ("sources_search", "/sources/?q=monograph (1 in 6)", "/sources/?q=monograph"),
+        ("sources_filtered", "/sources/ kind and years", "/sources/?kind=book&year_from=1990&year_to=2010"),
         ("version", "case study, version 1", f"/cases/{samples['case_slug']}/v/1/"),
         ("history", "case study history", f"/cases/{samples['case_slug']}/history/"),
         (

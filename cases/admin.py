@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from cases import attention, editorial, history, reference_import
+from cases import attention, editorial, history, reference_import, selectors
 from cases.citations import References, cited_keys, render_markdown
 from cases.models import (
     BODY_LENGTH,
@@ -41,6 +41,7 @@ from cases.models import (
     TimelineEvent,
     TransitionNotAllowed,
     validate_citations,
+    validate_links,
 )
 
 
@@ -837,13 +838,19 @@ def markdown_preview_view(request):
             "Shorten it to preview it."
         )
         return JsonResponse({"html": "", "references": [], "problems": [problem]})
-    try:
-        validate_citations(text)
-        problems = []
-    except ValidationError as error:
-        problems = error.messages
-    references = References({source.key: source for source in Source.objects.filter(key__in=cited_keys(text))})
-    rendered = references.render(render_markdown(text))
+    problems = []
+    for validate in (validate_citations, validate_links):
+        try:
+            validate(text)
+        except ValidationError as error:
+            problems += error.messages
+    stored = render_markdown(text)
+    # An editor's preview shows links to drafts too: the page they will be once both are published.
+    references = References(
+        {source.key: source for source in Source.objects.filter(key__in=cited_keys(text))},
+        links=selectors.link_targets([stored], readers=False),
+    )
+    rendered = references.render(stored)
     entries = [
         {"number": entry.number, "title": entry.source.title, "published": entry.source.is_published}
         for entry in references.entries

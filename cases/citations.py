@@ -27,6 +27,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
+from cases import wiki_links
+
 # Bounded on purpose: a key is at most 80 characters and a locator at most 100, so a text full
 # of unclosed openings costs one short look-ahead each, not a scan to the end of the text.
 CITE_PATTERN = re.compile(r"\[\[cite:(?P<key>[^\]|\n]{0,100}+)(?:\|(?P<locator>[^\]\n]{0,150}+))?\]\]")
@@ -63,8 +65,8 @@ TEXT_TAGS = {
     "ul",
 }
 TEXT_ATTRIBUTES = {"a": {"href", "title"}, "h2": {"id"}, "abbr": {"title"}}
-# What a stored rendering may hold: the text's own HTML and its citation elements.
-STORED_ATTRIBUTES = {**TEXT_ATTRIBUTES, "sup": {"data-cite", "data-locator"}}
+# What a stored rendering may hold: the text's own HTML, its citation and link elements.
+STORED_ATTRIBUTES = {**TEXT_ATTRIBUTES, "a": {"href", "title", "data-link"}, "sup": {"data-cite", "data-locator"}}
 # What a page may hold: the text's own HTML and the numbered footnote markers made from them.
 PAGE_TAGS = TEXT_TAGS | {"span"}
 PAGE_ATTRIBUTES = {
@@ -144,28 +146,38 @@ def render_markdown(text):
     being the table of contents. Raw HTML in the text is dropped, not shown.
     """
     text = (text or "").replace(STAND_IN_OPEN, "").replace(STAND_IN_CLOSE, "")
-    citations = []
+    # The element each stand-in becomes once Markdown has run: citations, then links to pages.
+    elements = []
 
-    def stand_in(match):
-        citations.append(((match.group("key") or "").strip(), (match.group("locator") or "").strip()))
-        return f"{STAND_IN_OPEN}{len(citations) - 1}{STAND_IN_CLOSE}"
+    def stand_in(element):
+        elements.append(element)
+        return f"{STAND_IN_OPEN}{len(elements) - 1}{STAND_IN_CLOSE}"
 
-    text = DEEP_QUOTE.sub(r"\1\\", CITE_PATTERN.sub(stand_in, text))
+    def citation(match):
+        key, locator = (match.group("key") or "").strip(), (match.group("locator") or "").strip()
+        if not KEY_FORMAT.match(key):
+            return stand_in("")
+        return stand_in(format_html('<sup data-cite="{}" data-locator="{}"></sup>', key, locator[:MAX_LOCATOR_LENGTH]))
+
+    def link(match):
+        # A citation inside a link's words is dropped with its stand-in: the words are plain text.
+        words = STAND_IN.sub("", match.group("label") or "").strip()
+        return stand_in(wiki_links.stored_element(match.group("kind"), match.group("slug").strip(), words))
+
+    text = wiki_links.LINK_PATTERN.sub(link, CITE_PATTERN.sub(citation, text))
+    text = DEEP_QUOTE.sub(r"\1\\", text)
     html = cmarkgfm.markdown_to_html_with_extensions(
         text, options=Options.CMARK_OPT_DEFAULT, extensions=["table", "strikethrough"]
     )
 
-    def citation_element(match):
+    def element(match):
         if match.group(0).startswith("<"):
             # Written inside a link's address or title: dropped.
             return ENCODED_STAND_IN.sub("", STAND_IN.sub("", match.group(0)))
-        key, locator = citations[int(match.group(1))]
-        if not KEY_FORMAT.match(key):
-            return ""
-        return format_html('<sup data-cite="{}" data-locator="{}"></sup>', key, locator[:MAX_LOCATOR_LENGTH])
+        return elements[int(match.group(1))]
 
-    if citations:
-        html = TAG_OR_STAND_IN.sub(citation_element, html)
+    if elements:
+        html = TAG_OR_STAND_IN.sub(element, html)
     headings, html = _heading_ids(html)
     html = nh3.clean(html, tags=TEXT_TAGS, attributes=STORED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=LINK_REL)
     return {"html": html, "headings": headings}
@@ -197,10 +209,15 @@ class Reference:
 
 
 class References:
-    """The numbered references of one page, in order of first use."""
+    """
+    The numbered references of one page, in order of first use; and the pages its text links to
+    that readers may see ({(kind, slug): wiki_links.LinkTarget}), each link to any other page
+    shown as plain words.
+    """
 
-    def __init__(self, sources_by_key):
+    def __init__(self, sources_by_key, links=None):
         self.sources_by_key = sources_by_key
+        self.links = links or {}
         self._by_key = {}
 
     def cite(self, key, locator=""):
@@ -243,7 +260,7 @@ class References:
             return str(self.cite(html_lib.unescape(match.group(1)), html_lib.unescape(match.group(2))))
 
         html = nh3.clean(
-            STORED_CITATION.sub(marker, stored["html"]),
+            wiki_links.resolve(STORED_CITATION.sub(marker, stored["html"]), self.links),
             tags=PAGE_TAGS,
             attributes=PAGE_ATTRIBUTES,
             url_schemes=URL_SCHEMES,

@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from cases import un_data
+from cases import derived, un_data, wiki_links
 from cases.cache import bump_content_version
 from cases.models import (
     CaseChallenge,
@@ -179,6 +179,17 @@ class _Loader:
         self.challenges = {}
 
     def run(self):
+        # A text may link to a page defined further on in the files: accept those links while
+        # loading; the gate below, once everything is loaded, checks that each exists.
+        defined = [
+            (kind, slug)
+            for kind, section in (("case", "case_study"), ("org", "organizations"), ("challenge", "challenges"))
+            for slug in self.records[section]
+        ]
+        with wiki_links.expecting(defined):
+            self.load_all()
+
+    def load_all(self):
         for code, item in self.records["countries"].items():
             self.countries[code] = self.sync(
                 Country, {"code": code}, {"name": item["name"], "region": item["region"]}, "countries"
@@ -209,6 +220,15 @@ class _Loader:
             for record in records.values()
             if record._load_action != "unchanged" and record.is_published
         ]
+        # Links saved before the page they point at existed are written again, now that it does.
+        for model, records in (
+            (Organization, self.organizations),
+            (Challenge, self.challenges),
+            (CaseStudy, case_studies),
+        ):
+            changed_ids = [record.pk for record in records.values() if record._load_action != "unchanged"]
+            if changed_ids:
+                derived.write_page_links(model, derived.texts_of(model, changed_ids))
         for section, record in changed:
             problems = record.publication_problems()
             if problems:

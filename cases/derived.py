@@ -16,6 +16,9 @@ keep four kinds of derived data in step:
    its figures cited to published sources (so also when such a source is published or withdrawn);
 5. with each new version of a published record, the details of the sources it cites
    (cases/versions.py), so that its permanent page keeps the references it was published with;
+6. page links (PageLink): the pages a record's text links to ([[case:…]], cases/wiki_links.py),
+   its inline rows' text included, which "What links here" reads; rewritten when the record or
+   one of those rows is saved or deleted;
 
 and, last, the content version (cases/cache.py): any change moves it on once the transaction
 commits, so no cached page outlives what it shows.
@@ -25,14 +28,15 @@ followed by `rebuild_all()`.
 """
 
 from django.apps import apps
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from reversion.signals import post_revision_commit
 
-from cases import facet_index, search_index, versions
+from cases import facet_index, search_index, versions, wiki_links
 from cases.cache import bump_content_version
 from cases.citations import render_markdown
 from cases.models import (
+    PAGE_LINK_TARGETS,
     CaseChallenge,
     CaseOrganization,
     CaseStudy,
@@ -40,6 +44,7 @@ from cases.models import (
     Country,
     Objective,
     Organization,
+    PageLink,
     Source,
     Status,
     StrengthFigure,
@@ -49,7 +54,7 @@ from cases.models import (
 SEARCHABLE = (CaseStudy, Organization, Challenge, Source)
 WITH_MARKDOWN = (CaseStudy, Organization, Challenge, CaseChallenge, TimelineEvent)
 # Derived tables themselves: writing them is not a change of content.
-UNTRACKED = {"contentversion", "searchdocument", "casestudyfacet"}
+UNTRACKED = {"contentversion", "searchdocument", "casestudyfacet", "pagelink"}
 
 
 # -- 1. rendered text --------------------------------------------------------------------
@@ -185,6 +190,87 @@ def source_saved(sender, instance, raw=False, **kwargs):
     CaseStudy.objects.filter(pk__in=citing).update(**peak_strengths())
 
 
+# -- 6. page links ---------------------------------------------------------------------------
+
+# Each kind of linking record: the PageLink field naming it, and its inline rows with text.
+LINKERS = {CaseStudy: "from_case_study", Organization: "from_organization", Challenge: "from_challenge"}
+LINKED_ROWS = {CaseStudy: (CaseChallenge, TimelineEvent)}
+TARGET_FIELDS = dict(zip(("case", "org", "challenge"), PAGE_LINK_TARGETS, strict=True))
+# What a text holds when it links anywhere: the records worth reading when rebuilding.
+LINK_OPENINGS = [f"[[{kind}:" for kind in wiki_links.KINDS]
+
+
+def write_page_links(model, texts_by_id):
+    """Replace the page links of some records of `model` with those their texts ({id: [text]}) hold."""
+    linker = LINKERS[model]
+    targets_by_id = {pk: wiki_links.linked_targets(*texts) for pk, texts in texts_by_id.items()}
+    wanted = {target for targets in targets_by_id.values() for target in targets}
+    ids = {}
+    for kind, target_model in (("case", CaseStudy), ("org", Organization), ("challenge", Challenge)):
+        slugs = {slug for target_kind, slug in wanted if target_kind == kind}
+        if slugs:
+            rows = target_model.objects.filter(slug__in=slugs).values_list("slug", "pk")
+            ids |= {(kind, slug): pk for slug, pk in rows}
+    PageLink.objects.filter(**{f"{linker}_id__in": list(texts_by_id)}).delete()
+    PageLink.objects.bulk_create(
+        PageLink(**{f"{linker}_id": pk, f"{TARGET_FIELDS[target[0]]}_id": ids[target]})
+        for pk, targets in targets_by_id.items()
+        for target in targets
+        if target in ids  # a page deleted since the text was checked: nothing to link to
+    )
+
+
+def texts_of(model, ids):
+    """{id: [every Markdown text its page shows]} for some records of `model`, in one query per table."""
+    texts = {pk: [] for pk in ids}
+    for record in model.objects.filter(pk__in=ids).only(*model.markdown_fields):
+        texts[record.pk] += [getattr(record, name) for name in model.markdown_fields]
+    for row_model in LINKED_ROWS.get(model, ()):
+        for case_study_id, *row_texts in row_model.objects.filter(case_study_id__in=ids).values_list(
+            "case_study_id", *row_model.markdown_fields
+        ):
+            texts[case_study_id] += row_texts
+    return texts
+
+
+def refresh_page_links(model, pk):
+    write_page_links(model, texts_of(model, [pk]))
+
+
+def linker_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return  # a restore's raw load: rebuild_all() follows it
+    refresh_page_links(sender, instance.pk)
+
+
+def linked_row_changed(sender, instance, origin=None, raw=False, **kwargs):
+    """A challenge met or a timeline event saved or deleted: its case study's text changed."""
+    if raw or isinstance(origin, CaseStudy) or getattr(origin, "model", None) is CaseStudy:
+        return  # deleted with its case study, whose links go with it
+    refresh_page_links(CaseStudy, instance.case_study_id)
+
+
+def rebuild_page_links():
+    """Every page link again, reading only the records whose text (or inline rows' text) links somewhere."""
+    PageLink.objects.all().delete()
+    for model in LINKERS:
+
+        def linking(fields):
+            condition = Q()
+            for field in fields:
+                for opening in LINK_OPENINGS:
+                    condition |= Q(**{f"{field}__contains": opening})
+            return condition
+
+        ids = set(model.objects.filter(linking(model.markdown_fields)).values_list("pk", flat=True))
+        for row_model in LINKED_ROWS.get(model, ()):
+            linking_rows = row_model.objects.filter(linking(row_model.markdown_fields))
+            ids |= set(linking_rows.values_list("case_study_id", flat=True))
+        ids = sorted(ids)
+        for start in range(0, len(ids), 500):
+            write_page_links(model, texts_of(model, ids[start : start + 500]))
+
+
 # -- all at once -----------------------------------------------------------------------------
 
 
@@ -200,6 +286,7 @@ def rebuild_all(*, render=True):
     CaseStudy.objects.update(**peak_strengths())
     count = search_index.rebuild()
     facet_index.rebuild()
+    rebuild_page_links()
     bump_content_version()
     return count
 
@@ -225,6 +312,11 @@ def connect():
     post_save.connect(strength_changed, sender=StrengthFigure, dispatch_uid="peak-strength-save")
     post_delete.connect(strength_changed, sender=StrengthFigure, dispatch_uid="peak-strength-delete")
     post_save.connect(source_saved, sender=Source, dispatch_uid="peak-strength-source")
+    for model in LINKERS:
+        post_save.connect(linker_saved, sender=model, dispatch_uid=f"page-links-{model._meta.label}")
+    for model in (CaseChallenge, TimelineEvent):
+        post_save.connect(linked_row_changed, sender=model, dispatch_uid=f"page-links-save-{model._meta.label}")
+        post_delete.connect(linked_row_changed, sender=model, dispatch_uid=f"page-links-delete-{model._meta.label}")
 
     # Last, so that it sees every change above: any change to content is a new content version.
     for model in apps.get_app_config("cases").get_models():

@@ -36,9 +36,11 @@ from cases.models import (
     Organization,
     OrganizationRole,
     Region,
+    Source,
+    SourceKind,
     published,
 )
-from cases.search import CaseStudySearch, RankedPages
+from cases.search import CaseStudySearch, RankedPages, SourceSearch
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 MAX_QUERY_LENGTH = 200
@@ -571,3 +573,83 @@ def sort_case_studies(queryset, sort):
             )
         )
     return queryset.order_by(*SORT_ORDERINGS.get(sort, SORT_ORDERINGS["title"]))
+
+
+# -- the bibliography (/sources/) ---------------------------------------------------------------
+
+
+def source_publishers():
+    """[(publisher, number of published sources)]: the options of the bibliography's publisher filter."""
+    published_sources = Source.objects.published().exclude(publisher="").order_by("publisher")
+    return list(published_sources.values_list("publisher").annotate(count=Count("id")))
+
+
+class SourceFilter(django_filters.FilterSet):
+    """
+    The filters of /sources/: a search of titles, authors, publishers, identifiers and keys (the
+    casebook's full-text search), kinds (any of), one publisher and a range of years. Like the
+    case-study list's, invalid values are reported and ignored, and the others still filter.
+    """
+
+    q = django_filters.CharFilter(method="filter_search", label="Search", max_length=MAX_QUERY_LENGTH, strip=True)
+    kind = django_filters.MultipleChoiceFilter(choices=SourceKind.choices, distinct=False, label="Kind")
+    publisher = django_filters.ChoiceFilter(
+        method="filter_publisher", label="Publisher or issuing body", empty_label="Any publisher"
+    )
+    year_from = YearFilter(method="filter_year_from", label="From year")
+    year_to = YearFilter(method="filter_year_to", label="To year")
+
+    class Meta:
+        model = Source
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.queryset is not None:
+            self.queryset = self.queryset.order_by("kind", "date", "key")
+        # The same for every request until the content changes.
+        publishers = computed_once_per_version("source-publishers", source_publishers, kwargs.get("request"))
+        self.filters["publisher"].extra["choices"] = [(name, f"{name} ({count:,})") for name, count in publishers]
+
+    @cached_property
+    def source_search(self):
+        """The `q` match, made once: the results, their count and the counts by kind use it."""
+        query = self.form.cleaned_data.get("q", "") if self.is_bound and self.form.is_valid() else ""
+        return SourceSearch(query or "", self.request)
+
+    def filter_search(self, queryset, name, value):
+        return self.source_search.rank(queryset)
+
+    def filter_publisher(self, queryset, name, value):
+        return queryset.filter(publisher=value)
+
+    def filter_year_from(self, queryset, name, value):
+        return queryset.filter(date__gte=datetime.date(value, 1, 1))
+
+    def filter_year_to(self, queryset, name, value):
+        return queryset.filter(date__lt=datetime.date(value + 1, 1, 1))
+
+    @property
+    def active(self):
+        """{name: value} of the valid filters in use."""
+        if not self.is_bound or not hasattr(self.form, "cleaned_data"):
+            return {}
+        return {name: value for name, value in self.form.cleaned_data.items() if value not in (None, "", [])}
+
+    def filter_queryset(self, queryset):
+        cleaned = self.form.cleaned_data
+        if cleaned.get("year_from") and cleaned.get("year_to") and cleaned["year_from"] > cleaned["year_to"]:
+            # Surely meant the other way round: say so rather than show nothing.
+            cleaned["year_from"], cleaned["year_to"] = cleaned["year_to"], cleaned["year_from"]
+            self.notes = ["The years were the wrong way round: showing sources from the earlier to the later."]
+        return super().filter_queryset(queryset)
+
+    notes = ()
+
+    def kind_counts(self):
+        """{kind: number of results} for each kind, under every filter but the kinds chosen: one query."""
+        queryset = self.queryset
+        for name, value in self.active.items():
+            if name != "kind":
+                queryset = self.filters[name].filter(queryset, value)
+        return dict(queryset.order_by().values_list("kind").annotate(count=Count("id")))

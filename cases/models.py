@@ -18,16 +18,19 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import wiki_links
 from cases.citations import cited_keys, parse_citations
 
 CITATION_HELP = (
     "Markdown. Cite a source inline with [[cite:SOURCE-KEY]] or, with a page or paragraph, "
-    "[[cite:SOURCE-KEY|p. 4]]. Each ## heading starts a section; every section should cite at "
-    "least one source. Raw HTML is removed when the page is shown."
+    "[[cite:SOURCE-KEY|p. 4]]. Link to another page with [[case:SLUG]], [[org:SLUG]] or "
+    "[[challenge:SLUG]] (shown with its title), or [[case:SLUG|your words]]. Each ## heading starts "
+    "a section; every section should cite at least one source. Raw HTML is removed when the page is shown."
 )
 
 # Text sizes: generous for what they hold, and small enough that no text is costly to show.
@@ -51,13 +54,46 @@ def validate_citations(text):
         )
 
 
+def validate_links(text):
+    """Every link to another page is well formed and names a page that exists (published or not)."""
+    links = wiki_links.parse_links(text)
+    if not links:
+        return
+    found = existing_link_targets({link.target for link in links}) | wiki_links.expected_targets()
+    unknown = list(dict.fromkeys(link for link in links if link.target not in found))
+    if unknown:
+        raise ValidationError(
+            [
+                f"The link {link.markup} points at no {link.kind_name} of the casebook: check the slug "
+                f"(the last part of the page's address), or create the {link.kind_name} first."
+                for link in unknown[:10]
+            ],
+            code="unknown_link_target",
+        )
+
+
+def existing_link_targets(targets):
+    """Which of some (kind, slug) pairs name a page that exists, whatever its status: one query per kind."""
+    found = set()
+    for kind, model in linkable_models().items():
+        slugs = {slug for target_kind, slug in targets if target_kind == kind}
+        if slugs:
+            found |= {(kind, slug) for slug in model.objects.filter(slug__in=slugs).values_list("slug", flat=True)}
+    return found
+
+
+def linkable_models():
+    """The model each kind of link points at (cases/wiki_links.py)."""
+    return {"case": CaseStudy, "org": Organization, "challenge": Challenge}
+
+
 def cited_text(verbose_name=None, *, max_length, blank=False):
-    """A Markdown field that may cite sources: its length capped, its citations checked on save."""
+    """A Markdown field that may cite sources and link to pages: length capped, citations and links checked on save."""
     return models.TextField(
         verbose_name,
         blank=blank,
         help_text=CITATION_HELP,
-        validators=[MaxLengthValidator(max_length), validate_citations],
+        validators=[MaxLengthValidator(max_length), validate_citations, validate_links],
     )
 
 
@@ -342,7 +378,7 @@ class Publishable(models.Model):
     def cited_sources(self):
         """{key: Source, or None for a key no source has} of every source the record cites."""
         rows = self.rows_with_citations()
-        keys = cited_keys(*(getattr(row, name) for row in rows for name in getattr(row, "markdown_fields", ())))
+        keys = cited_keys(*self.texts())
         citing = Q()
         for row in rows:
             citing |= Q(content_type=ContentType.objects.get_for_model(row), object_id=row.pk)
@@ -350,9 +386,39 @@ class Publishable(models.Model):
         sources = {source.key: source for source in Source.objects.filter(Q(key__in=keys) | Q(pk__in=ids))}
         return {key: sources.get(key) for key in [*keys, *sorted(set(sources) - set(keys))]}
 
+    def texts(self):
+        """Every Markdown text the record's page shows: its own and its inline rows'."""
+        return [
+            getattr(row, name) for row in self.rows_with_citations() for name in getattr(row, "markdown_fields", ())
+        ]
+
+    def linked_pages(self):
+        """{(kind, slug): the record, or None for a page that does not exist} of every page its text links to."""
+        targets = wiki_links.linked_targets(*self.texts())
+        records = {}
+        for kind, model in linkable_models().items():
+            slugs = [slug for target_kind, slug in targets if target_kind == kind]
+            if slugs:
+                records |= {(kind, record.slug): record for record in model.objects.filter(slug__in=slugs)}
+        return {target: records.get(target) for target in targets}
+
     def publication_problems(self):
         """Why the record may not be submitted or published yet: each problem with where to fix it."""
         problems = []
+        # A link to a page readers cannot see would lead them nowhere.
+        for (kind, slug), page in self.linked_pages().items():
+            if page is None:
+                problems.append(
+                    Problem(f"It links to [[{kind}:{slug}]], which is no page of the casebook.", self.get_admin_url())
+                )
+            elif not page.is_published and page != self:
+                problems.append(
+                    Problem(
+                        f"It links to the {page._meta.verbose_name} “{page}”, which is "
+                        f"{page.get_status_display().lower()}.",
+                        page.get_admin_url(),
+                    )
+                )
         for key, source in self.cited_sources().items():
             if source is None:
                 problems.append(Problem(f"It cites “{key}”, which is no source of the casebook.", self.get_admin_url()))
@@ -526,6 +592,8 @@ class Source(Publishable):
     class Meta:
         permissions = [("publish_source", "Can publish, unpublish and archive sources")]
         ordering = ["key"]
+        # The bibliography's order (/sources/), read from the index a page at a time.
+        indexes = [models.Index(fields=["status", "kind", "date", "key"], name="source_bibliography_idx")]
         constraints = [
             status_constraint("source_status_valid"),
             choice_constraint("source", "kind", SourceKind),
@@ -843,6 +911,9 @@ class CaseStudy(Publishable):
                 fields=["id", "status", "region", "mandate_type", "outcome", "depth", "end_date"],
                 name="casestudy_facets_by_id_idx",
             ),
+            # "See also" picks the nearest in time among given case studies (those in one country,
+            # led by one organisation...): their status and start read here, not in the wide rows.
+            models.Index(fields=["id", "status", "start_date"], name="casestudy_start_by_id_idx"),
         ]
         constraints = [
             status_constraint("casestudy_status_valid"),
@@ -1373,6 +1444,60 @@ class SourceSnapshot(models.Model):
 
     def __str__(self):
         return f"sources of revision {self.revision_id}"
+
+
+def exactly_one(*fields):
+    """A condition: exactly one of the fields holds a value."""
+    condition = Q()
+    for field in fields:
+        others = Q(**{f"{other}__isnull": True for other in fields if other != field})
+        condition |= Q(**{f"{field}__isnull": False}) & others
+    return condition
+
+
+PAGE_LINKERS = ("from_case_study", "from_organization", "from_challenge")
+PAGE_LINK_TARGETS = ("to_case_study", "to_organization", "to_challenge")
+
+
+class PageLink(models.Model):
+    """
+    A link written in one page's text ([[case:…]], [[org:…]], [[challenge:…]], cases/wiki_links.py)
+    to another page. Derived from the text on every save of the linking record and of its inline
+    rows (cases/derived.py), whatever its status; "What links here" shows the published linkers.
+    One row per pair of pages however often the text links; gone with either page.
+    """
+
+    LINKERS = PAGE_LINKERS
+    TARGETS = PAGE_LINK_TARGETS
+
+    from_case_study = models.ForeignKey("CaseStudy", null=True, on_delete=models.CASCADE, related_name="+")
+    from_organization = models.ForeignKey("Organization", null=True, on_delete=models.CASCADE, related_name="+")
+    from_challenge = models.ForeignKey("Challenge", null=True, on_delete=models.CASCADE, related_name="+")
+    to_case_study = models.ForeignKey("CaseStudy", null=True, on_delete=models.CASCADE, related_name="links_here")
+    to_organization = models.ForeignKey("Organization", null=True, on_delete=models.CASCADE, related_name="links_here")
+    to_challenge = models.ForeignKey("Challenge", null=True, on_delete=models.CASCADE, related_name="links_here")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=exactly_one(*PAGE_LINKERS), name="pagelink_one_linker"),
+            models.CheckConstraint(condition=exactly_one(*PAGE_LINK_TARGETS), name="pagelink_one_target"),
+            # Null is no value in a unique index: each column is counted as 0 when empty.
+            models.UniqueConstraint(
+                *(Coalesce(field, Value(0)) for field in (*PAGE_LINKERS, *PAGE_LINK_TARGETS)),
+                name="pagelink_unique_pair",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.linker} → {self.target}"
+
+    @property
+    def linker(self):
+        return next(getattr(self, field) for field in self.LINKERS if getattr(self, f"{field}_id") is not None)
+
+    @property
+    def target(self):
+        return next(getattr(self, field) for field in self.TARGETS if getattr(self, f"{field}_id") is not None)
 
 
 # History: a version of a record includes its inline rows, so restoring a version restores them.

@@ -103,6 +103,8 @@ class CaseStudySearch:
     ranking run once, in one query, and every other query reuses the ids it found.
     """
 
+    kind = SearchDocument.Kind.CASE_STUDY
+
     def __init__(self, query, request=None):
         self.terms = parse_query(query)
         self.request = request
@@ -162,16 +164,22 @@ class CaseStudySearch:
 
     def _ranked_ids(self, any_word):
         if is_postgres():
-            documents = _pg_matching_documents(self.terms, any_word).filter(kind="case_study")
+            documents = _pg_matching_documents(self.terms, any_word).filter(kind=self.kind)
             return list(documents.order_by("-rank", "object_id").values_list("object_id", flat=True))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT d.object_id FROM {FTS5_MATCHES} AS matched "
                 "JOIN cases_searchdocument d ON d.id = matched.rowid "
-                "WHERE d.kind = 'case_study' ORDER BY matched.score, d.object_id",
-                [_fts5_query(self.terms, any_word)],
+                "WHERE d.kind = %s ORDER BY matched.score, d.object_id",
+                [_fts5_query(self.terms, any_word), self.kind],
             )
             return [row[0] for row in cursor.fetchall()]
+
+
+class SourceSearch(CaseStudySearch):
+    """The same for the sources of the bibliography (`q` on /sources/): title, authors, publisher, identifier, key."""
+
+    kind = SearchDocument.Kind.SOURCE
 
 
 class RankedPages:

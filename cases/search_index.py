@@ -19,6 +19,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.db.models import Prefetch
 
+from cases import wiki_links
 from cases.models import CaseOrganization, CaseStudy, Challenge, Organization, SearchDocument, Source
 
 FTS_TABLE = "cases_searchdocument_fts"
@@ -59,8 +60,9 @@ def is_postgres():
 
 
 def plain_text(markdown):
-    """Readable text of a Markdown field: no citations, no markup."""
+    """Readable text of a Markdown field: no citations, no markup; links to pages as their words."""
     text = re.sub(r"\s*\[\[cite:[^\]]*\]\]", "", markdown or "")
+    text = wiki_links.LINK_PATTERN.sub(wiki_links.plain_words, text)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"[#*_>`|]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()

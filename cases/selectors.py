@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, F, Min, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Abs, Coalesce, ExtractYear
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from cases import wiki_links
 from cases.charts import PALETTE, Point, Series, line_chart
 from cases.citations import References, cited_keys
 from cases.models import (
@@ -26,6 +28,7 @@ from cases.models import (
     Contribution,
     LegalInstrument,
     Organization,
+    PageLink,
     Source,
     StrengthFigure,
     TimelineEvent,
@@ -143,6 +146,34 @@ def strength_chart(case, strength, references, *, y_max=None):
     )
 
 
+# Each kind of page a text links to: its model and the field that is its title.
+LINKED_PAGES = {"case": (CaseStudy, "title"), "org": (Organization, "name"), "challenge": (Challenge, "name")}
+
+
+def link_targets(renderings, *, readers=True):
+    """
+    {(kind, slug): LinkTarget} of the pages some stored renderings link to, in one query (none
+    without links): the published ones, or with `readers=False` (an editor's preview) any.
+    """
+    wanted = wiki_links.stored_targets(*(rendering.get("html", "") for rendering in renderings if rendering))
+    if not wanted:
+        return {}
+    queries = []
+    for kind, (model, title_field) in LINKED_PAGES.items():
+        slugs = {slug for target_kind, slug in wanted if target_kind == kind}
+        if slugs:
+            pages = model.objects.published() if readers else model.objects.all()
+            queries.append(
+                pages.filter(slug__in=slugs)
+                .annotate(link_kind=Value(kind, output_field=CharField()), link_title=F(title_field))
+                .values_list("link_kind", "slug", "link_title")
+                .order_by()
+            )
+    urls = {"case": "cases:detail", "org": "cases:organization_detail", "challenge": "cases:challenge_detail"}
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    return {(kind, slug): wiki_links.LinkTarget(reverse(urls[kind], args=[slug]), title) for kind, slug, title in rows}
+
+
 def published_sources(keys):
     return {source.key: source for source in Source.objects.published().filter(key__in=keys)}
 
@@ -195,7 +226,12 @@ def case_study_page(case, *, citations=None, sources=None, fatalities=None):
     grouped = citations
     texts = [case.summary, case.body, case.lessons]
     texts += [item.description for item in events + challenges]
-    references = References(dict(sources) if sources is not None else published_sources(cited_keys(*texts)))
+    renderings = [case.rendered.get(name) for name in case.markdown_fields]
+    renderings += [item.rendered.get("description") for item in events + challenges]
+    references = References(
+        dict(sources) if sources is not None else published_sources(cited_keys(*texts)),
+        links=link_targets(renderings),
+    )
     for citation_list in grouped.values():
         for citation in citation_list:
             references.sources_by_key.setdefault(citation.source.key, citation.source)
@@ -275,7 +311,8 @@ def record_page(record, *, citations=None, sources=None):
     grouped = citations if citations is not None else citations_by_object([record])
     if sources is None:
         sources = published_sources(cited_keys(record.summary, record.body))
-    references = References(dict(sources))
+    links = link_targets([record.rendered.get(name) for name in record.markdown_fields])
+    references = References(dict(sources), links=links)
     for citation in _citations_for(grouped, record):
         references.sources_by_key.setdefault(citation.source.key, citation.source)
     summary = references.render(record.rendered.get("summary"))
@@ -553,3 +590,141 @@ def casebook_counts():
         )
         .get()
     )
+
+
+# -- links between pages -------------------------------------------------------------------
+
+LINKED_FROM_SHOWN = 100
+LINK_TARGET_FIELDS = {CaseStudy: "to_case_study", Organization: "to_organization", Challenge: "to_challenge"}
+
+
+def what_links_here(record):
+    """
+    The published pages whose text links to a record ([[case:…]] and the like), by title, the
+    first LINKED_FROM_SHOWN of them, in one query: {"pages": [{"kind", "title", "url"}], "more"}.
+    The structural links (operations before and after, organisations' roles, challenges met) are
+    listed on the pages themselves already, and only named in "What links here".
+    """
+    readers_see_linker = published("from_case_study") | published("from_organization") | published("from_challenge")
+    links = (
+        PageLink.objects.filter(readers_see_linker, **{LINK_TARGET_FIELDS[type(record)]: record})
+        .select_related("from_case_study", "from_organization", "from_challenge")
+        .only(
+            "from_case_study__slug",
+            "from_case_study__title",
+            "from_organization__slug",
+            "from_organization__name",
+            "from_challenge__slug",
+            "from_challenge__name",
+        )
+        .annotate(linker_title=Coalesce("from_case_study__title", "from_organization__name", "from_challenge__name"))
+        .order_by("linker_title", "pk")[: LINKED_FROM_SHOWN + 1]
+    )
+    pages = [
+        {"kind": link.linker._meta.verbose_name, "title": link.linker_title, "url": link.linker.get_absolute_url()}
+        for link in links
+    ]
+    return {"pages": pages[:LINKED_FROM_SHOWN], "more": len(pages) > LINKED_FROM_SHOWN}
+
+
+SEE_ALSO_EACH = 4
+
+
+def see_also(case):
+    """
+    A few published case studies related to one (prefetched by case_studies_with_facts): its
+    predecessors and successors, then those sharing its host countries, its lead organisations
+    and its challenges, each the closest in time first, none shown twice. Three queries at most,
+    one per kind, each reading a link table's index for this case study's few options, so the
+    cost follows the size of those options, not of the casebook.
+    """
+    neighbours = {
+        case.pk,
+        *(other.pk for other in case.predecessors.all()),
+        *(other.pk for other in case.successors.all()),
+    }
+    wanted = SEE_ALSO_EACH * 3 + len(neighbours)  # enough to leave SEE_ALSO_EACH after repeats
+    columns = ("pk", "slug", "title", "acronym", "start_date", "end_date", "group", "shared")
+
+    def candidates(group, links, case_study_field, sharing=None):
+        """
+        The nearest few through a link table (`links`, filtered to this case study's options), or
+        with `sharing` (challenges) those sharing most of them: chosen in a subquery driven by that
+        table's index, then read by id (grouped by the short columns only).
+        """
+        # Grouped by case study (one in two host countries is one neighbour); the ordering is
+        # made of aggregates, so the grouping stays by case study alone, as cheap as it gets.
+        started = f"{case_study_field}__start_date"
+        chosen = (
+            links.filter(published(case_study_field))
+            .exclude(**{case_study_field: case})
+            .values(case_study_field)
+            .annotate(
+                shared=Count("pk"),
+                years_apart=Abs(Min(ExtractYear(started)) - case.start_date.year),
+                started=Min(started),
+            )
+        )
+        order = ["years_apart", "started", case_study_field]
+        shared = Value(1)
+        if sharing is not None:
+            order.insert(0, "-shared")
+            shared = Count("case_challenges", filter=Q(case_challenges__challenge__in=sharing))
+        nearest = chosen.order_by(*order).values(case_study_field)[:wanted]
+        return (
+            CaseStudy.objects.filter(pk__in=nearest)
+            .order_by()
+            .values(*columns[:-2])  # grouped by these alone, never by the long texts
+            .annotate(group=Value(group), shared=shared)
+            .values_list(*columns)
+        )
+
+    groups, queries = {}, []
+    countries = list(case.countries.all())
+    if countries:
+        hosted = CaseStudy.countries.through.objects.filter(country__in=countries)
+        groups["country"] = {
+            "heading": "Also in " + ", ".join(country.name for country in countries),
+            "more": "?" + "&".join(f"country={country.code}" for country in countries),
+        }
+        queries.append(candidates("country", hosted, "casestudy"))
+    leads = [role.organization for role in case.roles.all() if role.role == CaseOrganization.Role.LEAD]
+    if leads:
+        led = CaseOrganization.objects.filter(role=CaseOrganization.Role.LEAD, organization__in=leads)
+        groups["lead"] = {
+            "heading": "Also led by " + ", ".join(lead.acronym or lead.name for lead in leads),
+            "more": "?" + "&".join(f"organization={lead.slug}" for lead in leads),
+        }
+        queries.append(candidates("lead", led, "case_study"))
+    challenges = [item.challenge for item in case.case_challenges.all()]
+    if challenges:
+        groups["challenge"] = {
+            "heading": "Sharing its challenges",
+            "more": "?" + "&".join(f"challenge={challenge.slug}" for challenge in challenges),
+        }
+        sharing = CaseChallenge.objects.filter(challenge__in=challenges)
+        queries.append(candidates("challenge", sharing, "case_study", sharing=challenges))
+    # One query per kind: as one UNION, SQLite took three times as long as the three parts.
+    rows = [row for query in queries for row in query]
+    for group in groups.values():
+        group["cases"] = []
+    shown = set(neighbours)
+    # Rows read by id come in no promised order: each group's are sorted again as its query did.
+    by_group = defaultdict(list)
+    for *fields, group, shared in rows:
+        by_group[group].append((fields, shared))
+    year = case.start_date.year
+    for name, group in groups.items():
+        in_order = sorted(by_group[name], key=lambda row: (-row[1], abs(row[0][4].year - year), row[0][4], row[0][0]))
+        for (pk, slug, title, acronym, start_date, end_date), shared in in_order:
+            if pk in shown or len(group["cases"]) == SEE_ALSO_EACH:
+                continue
+            shown.add(pk)
+            other = CaseStudy(pk=pk, slug=slug, title=title, acronym=acronym, start_date=start_date, end_date=end_date)
+            other.shared = shared
+            group["cases"].append(other)
+    return {
+        "predecessors": list(case.predecessors.all()),
+        "successors": list(case.successors.all()),
+        "groups": [group for group in groups.values() if group["cases"]],
+    }

@@ -10,7 +10,7 @@ from django_filters.views import FilterView
 
 from cases import bibliography, csl, exports, highwire, search, selectors, un_figures, versions
 from cases.cache import computed_once_per_version
-from cases.filters import CaseStudyFilter
+from cases.filters import CaseStudyFilter, SourceFilter
 from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
 from cases.timeline import page_rows, timeline_chart, timeline_rows
 
@@ -200,6 +200,8 @@ class CaseStudyDetailView(CiteAsMixin, DetailView):
         context.update(selectors.case_study_page(self.object, fatalities=fatalities))
         context["cite"] = bibliography.cite_case_study(self.object)
         context["structured_data"] = selectors.case_study_structured_data(self.object)
+        context["see_also"] = selectors.see_also(self.object)
+        context["linked_from"] = selectors.what_links_here(self.object)
         return context
 
 
@@ -222,6 +224,7 @@ class OrganizationDetailView(CiteAsMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context.update(selectors.record_page(self.object))
         context.update(pagination_context(self.request, selectors.case_studies_of_organization(self.object), 50))
+        context["linked_from"] = selectors.what_links_here(self.object)
         return context
 
 
@@ -244,25 +247,58 @@ class ChallengeDetailView(CiteAsMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context.update(selectors.record_page(self.object))
         context.update(pagination_context(self.request, selectors.case_challenges_of(self.object), 50))
+        context["linked_from"] = selectors.what_links_here(self.object)
         return context
 
 
-class SourceListView(ForgivingPaginationMixin, ListView):
+class SourceListView(ForgivingPaginationMixin, FilterView):
+    """The bibliography, searched and filtered by kind, publisher and years (cases/filters.py)."""
+
+    filterset_class = SourceFilter
     template_name = "cases/source_list.html"
     context_object_name = "sources"
     paginate_by = 100
+    # Invalid parameters are reported and ignored; the valid ones still filter.
+    strict = False
 
     def get_queryset(self):
-        return Source.objects.published().order_by("kind", "date", "key")
+        return Source.objects.published()
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["data"] = without_empty_values(kwargs["data"])
+        return kwargs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        labels = dict(Source.Kind.choices)
-        context["kinds"] = [
-            {"kind": row["kind"], "label": labels.get(row["kind"], row["kind"]), "count": row["count"]}
-            for row in Source.objects.published().values("kind").annotate(count=Count("id")).order_by("kind")
+        filterset, labels = self.filterset, dict(Source.Kind.choices)
+        form = filterset.form
+        counts = filterset.kind_counts()
+        # The whole bibliography by kind, for the downloads of one kind.
+        context["kinds"] = computed_once_per_version("source-kinds", source_kind_counts, self.request)
+        context["kind_options"] = [
+            {
+                "kind": kind,
+                "label": label,
+                "count": counts.get(kind, 0),
+                "chosen": kind in filterset.active.get("kind", []),
+            }
+            for kind, label in labels.items()
         ]
+        context["filter_errors"] = [
+            (form.fields[name].label if name in form.fields else name, errors) for name, errors in form.errors.items()
+        ]
+        context["filter_notes"] = filterset.notes
+        context["filtered"] = bool(filterset.active)
+        context["matched_any"] = filterset.source_search.matched_any if "q" in filterset.active else False
         return context
+
+
+def source_kind_counts():
+    """[{kind, label, count}] of the published sources, every kind that has one."""
+    labels = dict(Source.Kind.choices)
+    rows = Source.objects.published().values("kind").annotate(count=Count("id")).order_by("kind")
+    return [{"kind": row["kind"], "label": labels.get(row["kind"], row["kind"]), "count": row["count"]} for row in rows]
 
 
 class SourceDetailView(CiteAsMixin, DetailView):
