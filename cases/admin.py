@@ -29,6 +29,7 @@ from cases.models import (
     Citation,
     Contribution,
     Country,
+    ErrorReport,
     LegalInstrument,
     Objective,
     Organization,
@@ -737,6 +738,63 @@ class ProposalAdmin(admin.ModelAdmin):
         else:
             self.message_user(request, message)
         return redirect(request.path)
+
+
+@admin.register(ErrorReport)
+class ErrorReportAdmin(admin.ModelAdmin):
+    """Readers' reports: read, followed up in the record's own form, then closed. Never public."""
+
+    list_display = ["created_at", "excerpt", "page_link", "record_link", "version_number", "sender", "status"]
+    list_display_links = ["created_at", "excerpt"]
+    list_filter = ["status", "content_type"]
+    search_fields = ["message", "source", "page", "email"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "created_at",
+        "page_link",
+        "record_link",
+        "version_number",
+        "message",
+        "source",
+        "email",
+        "sender",
+    ]
+    fields = [*readonly_fields, "status"]
+    actions = ["close", "reopen"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("record")
+
+    def has_add_permission(self, request):
+        return False  # reports come from readers only
+
+    @admin.display(description="report", ordering="message")
+    def excerpt(self, report):
+        return report.message if len(report.message) <= 80 else report.message[:79] + "…"
+
+    @admin.display(description="page", ordering="page")
+    def page_link(self, report):
+        if not report.page:
+            return "—"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', report.page, report.page)
+
+    @admin.display(description="record")
+    def record_link(self, report):
+        record = report.record
+        if record is None:
+            return "—"
+        url = reverse(f"admin:{record._meta.app_label}_{record._meta.model_name}_change", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, record)
+
+    @admin.action(description="Close the selected reports (dealt with)")
+    def close(self, request, queryset):
+        count = queryset.open().update(status=ErrorReport.Status.CLOSED)
+        self.message_user(request, f"Closed {count} report(s).")
+
+    @admin.action(description="Reopen the selected reports")
+    def reopen(self, request, queryset):
+        count = queryset.exclude(status=ErrorReport.Status.OPEN).update(status=ErrorReport.Status.OPEN)
+        self.message_user(request, f"Reopened {count} report(s).")
 
 
 def attention_board_view(request):
