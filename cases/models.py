@@ -1228,7 +1228,9 @@ class ErrorReport(models.Model):
     )
     message = models.TextField(validators=[MaxLengthValidator(REPORT_MESSAGE_LENGTH)])
     source = models.CharField(
-        max_length=REPORT_SOURCE_LENGTH, blank=True, help_text="A source the reader suggests: an address or a reference."
+        max_length=REPORT_SOURCE_LENGTH,
+        blank=True,
+        help_text="A source the reader suggests: an address or a reference.",
     )
     email = models.EmailField(blank=True, help_text="Given by the reader for a reply; optional.")
     # A keyed hash of the sender's address, never the address: enough to see that several
@@ -1245,7 +1247,9 @@ class ErrorReport(models.Model):
         constraints = [
             choice_constraint("errorreport", "status", ErrorReportStatus),
             models.CheckConstraint(
-                condition=Q(GreaterThan(Length("message"), 0), LessThanOrEqual(Length("message"), REPORT_MESSAGE_LENGTH)),
+                condition=Q(
+                    GreaterThan(Length("message"), 0), LessThanOrEqual(Length("message"), REPORT_MESSAGE_LENGTH)
+                ),
                 name="errorreport_message_size",
             ),
             # A record is named by both its kind and its id, or not at all.
