@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 
+from cases import selectors
+from cases.cache import computed_once_per_version
 from cases.filters import sorted_by_figure
 
 register = template.Library()
@@ -20,3 +22,11 @@ def ld_json(value):
 def sort_figure(case, sort):
     """(label, value) of the figure the list is sorted by, or None (see cases.filters)."""
     return sorted_by_figure(case, sort)
+
+
+@register.inclusion_tag("includes/way_on.html", takes_context=True)
+def way_on(context, search_box=True):
+    """A way on from a dead end (a missing page, no results): a search box and popular entries."""
+    request = context.get("request")
+    entries = computed_once_per_version("popular-case-studies", selectors.popular_case_studies, request)
+    return {"search_box": search_box, "popular": entries}
