@@ -43,6 +43,25 @@ from cases.models import (
     validate_citations,
 )
 
+DATE_HELP = "For example 8 July 2011, 8 Jul 2011 or 2011-07-08."
+
+
+class DatesExplainedMixin:
+    """
+    Date fields say which formats they take, and refuse a date in figures alone ("09/07/2011"
+    reads as 9 July in Britain and 7 September in the United States) with the same advice.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and type(db_field) is models.DateField:
+            formfield.help_text = " ".join(part for part in (str(formfield.help_text), DATE_HELP) if part)
+            formfield.error_messages["invalid"] = (
+                "Enter the date with the month in words or in ISO order: 8 July 2011, 8 Jul 2011 or 2011-07-08."
+            )
+            formfield.widget.attrs.update({"placeholder": "8 July 2011", "size": 16})
+        return formfield
+
 
 class CitationInline(GenericTabularInline):
     model = Citation
@@ -62,20 +81,20 @@ class CaseOrganizationInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
-class TimelineEventInline(admin.StackedInline):
+class TimelineEventInline(DatesExplainedMixin, admin.StackedInline):
     model = TimelineEvent
     extra = 0
     fields = [("date", "precision"), "title", "description"]
 
 
-class StrengthFigureInline(admin.TabularInline):
+class StrengthFigureInline(DatesExplainedMixin, admin.TabularInline):
     model = StrengthFigure
     extra = 0
     autocomplete_fields = ["source"]
     fields = ["date", "date_precision", "kind", "personnel", "number", "approximate", "source", "locator"]
 
 
-class LegalInstrumentInline(admin.TabularInline):
+class LegalInstrumentInline(DatesExplainedMixin, admin.TabularInline):
     model = LegalInstrument
     extra = 0
     autocomplete_fields = ["source"]
@@ -172,7 +191,7 @@ class CaseStudyForm(ConflictCheckingForm):
     )
 
 
-class PublishableAdmin(VersionAdmin):
+class PublishableAdmin(DatesExplainedMixin, VersionAdmin):
     form = ConflictCheckingForm
 
     class Media:
@@ -268,11 +287,13 @@ class PublishableAdmin(VersionAdmin):
         )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["transitions"] = obj.allowed_transitions(request.user) if obj else []
+        # A new record is a draft: its form offers the same next steps ("Save and submit for
+        # review") as a saved draft's.
+        context["transitions"] = (obj or self.model()).allowed_transitions(request.user)
         if obj is not None and obj.pk:
             # From the saved record: the form may hold a slug or key that is not valid (yet).
             context["public_url"] = self.model._default_manager.get(pk=obj.pk).get_absolute_url()
-        if any(status == Status.PUBLISHED for status, _ in context["transitions"]):
+        if obj is not None and any(status == Status.PUBLISHED for status, _ in context["transitions"]):
             context["draft_sources"] = editorial.draft_sources(obj)
         if obj is not None and editorial.must_propose(request.user, obj):
             context["transitions"] = []

@@ -875,6 +875,9 @@ class CaseStudy(Publishable):
             raise ValidationError({"unverified_facts": f"List infobox facts by name: {', '.join(self.CITABLE_FACTS)}."})
         if self.depth == self.Depth.FULL and not self.body.strip():
             raise ValidationError({"body": "A full case study needs its body text; or set the depth to summary."})
+        # The database's constraint says the same; said here, the message sits at the field.
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date cannot be before the start date."})
 
     @property
     def other_names(self):
