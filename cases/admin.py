@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from cases import attention, editorial, history
+from cases import accessibility, attention, editorial, history
 from cases.citations import References, cited_keys, render_markdown
 from cases.models import (
     BODY_LENGTH,
@@ -302,6 +302,8 @@ class PublishableAdmin(DatesExplainedMixin, VersionAdmin):
         context["history_url"] = (
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]) if obj else ""
         )
+        # Shown before publishing, never blocking: what readers using assistive technology would miss.
+        context["accessibility_warnings"] = accessibility.warnings_for_record(obj) if obj is not None else []
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def log_addition(self, request, obj, message):
@@ -723,15 +725,15 @@ class ProposalAdmin(admin.ModelAdmin):
             return self._act(request, proposal)
         live = editorial.capture(record, editorial.followed_keys(record))
         model = type(record)
+        proposed = history.RecordState(model, proposal.snapshot, record.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": str(proposal),
             "proposal": proposal,
             "record": record,
-            "changes": history.compare(
-                history.RecordState(model, live, record.pk), history.RecordState(model, proposal.snapshot, record.pk)
-            ),
+            "changes": history.compare(history.RecordState(model, live, record.pk), proposed),
+            "accessibility_warnings": accessibility.warnings_for(model, proposed.field_dict),
             "actions": editorial.allowed_proposal_transitions(proposal, request.user),
             "stale": record.edit_revision != proposal.based_on_revision,
         }
