@@ -299,6 +299,12 @@ class PublishableAdmin(DatesExplainedMixin, VersionAdmin):
             context["transitions"] = []
             context["proposal"] = editorial.open_proposal(obj)
             context["proposing"] = True
+        elif obj is not None and obj.pk:
+            # A reviewer who opens the record from a list lands on its edit form: point them to
+            # the change waiting for their review, which is reviewed on its own page.
+            proposal = editorial.open_proposal(obj)
+            if proposal is not None and proposal.state == ProposalState.SUBMITTED:
+                context["proposal_to_review"] = proposal
         context["history_url"] = (
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]) if obj else ""
         )
