@@ -94,6 +94,9 @@ def pages_for(cases, samples):
         ("about", "about page", "/about/"),
         ("methodology", "methodology page", "/about/methodology/"),
         ("editorial_policy", "editorial policy page", "/about/editorial-policy/"),
+        ("shortcuts", "keyboard shortcuts page", "/about/shortcuts/"),
+        # Never cached (it carries the reader's CSRF token): every request renders it.
+        ("report", "report an error, about a case study", f"/report/?page=/cases/{samples['case_slug']}/"),
         (FLOOR, "floor /_floor/", "/_floor/"),
     ]
 

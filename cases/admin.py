@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from cases import attention, editorial, history, reference_import, selectors
+from cases import accessibility, attention, editorial, history, reference_import, selectors
 from cases.citations import References, cited_keys, render_markdown
 from cases.models import (
     BODY_LENGTH,
@@ -30,6 +30,7 @@ from cases.models import (
     Citation,
     Contribution,
     Country,
+    ErrorReport,
     LegalInstrument,
     Objective,
     Organization,
@@ -43,6 +44,25 @@ from cases.models import (
     validate_citations,
     validate_links,
 )
+
+DATE_HELP = "For example 8 July 2011, 8 Jul 2011 or 2011-07-08."
+
+
+class DatesExplainedMixin:
+    """
+    Date fields say which formats they take, and refuse a date in figures alone ("09/07/2011"
+    reads as 9 July in Britain and 7 September in the United States) with the same advice.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and type(db_field) is models.DateField:
+            formfield.help_text = " ".join(part for part in (str(formfield.help_text), DATE_HELP) if part)
+            formfield.error_messages["invalid"] = (
+                "Enter the date with the month in words or in ISO order: 8 July 2011, 8 Jul 2011 or 2011-07-08."
+            )
+            formfield.widget.attrs.update({"placeholder": "8 July 2011", "size": 16})
+        return formfield
 
 
 class CitationInline(GenericTabularInline):
@@ -63,20 +83,20 @@ class CaseOrganizationInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
-class TimelineEventInline(admin.StackedInline):
+class TimelineEventInline(DatesExplainedMixin, admin.StackedInline):
     model = TimelineEvent
     extra = 0
     fields = [("date", "precision"), "title", "description"]
 
 
-class StrengthFigureInline(admin.TabularInline):
+class StrengthFigureInline(DatesExplainedMixin, admin.TabularInline):
     model = StrengthFigure
     extra = 0
     autocomplete_fields = ["source"]
     fields = ["date", "date_precision", "kind", "personnel", "number", "approximate", "source", "locator"]
 
 
-class LegalInstrumentInline(admin.TabularInline):
+class LegalInstrumentInline(DatesExplainedMixin, admin.TabularInline):
     model = LegalInstrument
     extra = 0
     autocomplete_fields = ["source"]
@@ -173,7 +193,7 @@ class CaseStudyForm(ConflictCheckingForm):
     )
 
 
-class PublishableAdmin(VersionAdmin):
+class PublishableAdmin(DatesExplainedMixin, VersionAdmin):
     form = ConflictCheckingForm
 
     class Media:
@@ -269,19 +289,29 @@ class PublishableAdmin(VersionAdmin):
         )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["transitions"] = obj.allowed_transitions(request.user) if obj else []
+        # A new record is a draft: its form offers the same next steps ("Save and submit for
+        # review") as a saved draft's.
+        context["transitions"] = (obj or self.model()).allowed_transitions(request.user)
         if obj is not None and obj.pk:
             # From the saved record: the form may hold a slug or key that is not valid (yet).
             context["public_url"] = self.model._default_manager.get(pk=obj.pk).get_absolute_url()
-        if any(status == Status.PUBLISHED for status, _ in context["transitions"]):
+        if obj is not None and any(status == Status.PUBLISHED for status, _ in context["transitions"]):
             context["draft_sources"] = editorial.draft_sources(obj)
         if obj is not None and editorial.must_propose(request.user, obj):
             context["transitions"] = []
             context["proposal"] = editorial.open_proposal(obj)
             context["proposing"] = True
+        elif obj is not None and obj.pk:
+            # A reviewer who opens the record from a list lands on its edit form: point them to
+            # the change waiting for their review, which is reviewed on its own page.
+            proposal = editorial.open_proposal(obj)
+            if proposal is not None and proposal.state == ProposalState.SUBMITTED:
+                context["proposal_to_review"] = proposal
         context["history_url"] = (
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]) if obj else ""
         )
+        # Shown before publishing, never blocking: what readers using assistive technology would miss.
+        context["accessibility_warnings"] = accessibility.warnings_for_record(obj) if obj is not None else []
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def log_addition(self, request, obj, message):
@@ -780,15 +810,15 @@ class ProposalAdmin(admin.ModelAdmin):
             return self._act(request, proposal)
         live = editorial.capture(record, editorial.followed_keys(record))
         model = type(record)
+        proposed = history.RecordState(model, proposal.snapshot, record.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": str(proposal),
             "proposal": proposal,
             "record": record,
-            "changes": history.compare(
-                history.RecordState(model, live, record.pk), history.RecordState(model, proposal.snapshot, record.pk)
-            ),
+            "changes": history.compare(history.RecordState(model, live, record.pk), proposed),
+            "accessibility_warnings": accessibility.warnings_for(model, proposed.field_dict),
             "actions": editorial.allowed_proposal_transitions(proposal, request.user),
             "stale": record.edit_revision != proposal.based_on_revision,
         }
@@ -816,6 +846,63 @@ class ProposalAdmin(admin.ModelAdmin):
         else:
             self.message_user(request, message)
         return redirect(request.path)
+
+
+@admin.register(ErrorReport)
+class ErrorReportAdmin(admin.ModelAdmin):
+    """Readers' reports: read, followed up in the record's own form, then closed. Never public."""
+
+    list_display = ["created_at", "excerpt", "page_link", "record_link", "version_number", "sender", "status"]
+    list_display_links = ["created_at", "excerpt"]
+    list_filter = ["status", "content_type"]
+    search_fields = ["message", "source", "page", "email"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "created_at",
+        "page_link",
+        "record_link",
+        "version_number",
+        "message",
+        "source",
+        "email",
+        "sender",
+    ]
+    fields = [*readonly_fields, "status"]
+    actions = ["close", "reopen"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("record")
+
+    def has_add_permission(self, request):
+        return False  # reports come from readers only
+
+    @admin.display(description="report", ordering="message")
+    def excerpt(self, report):
+        return report.message if len(report.message) <= 80 else report.message[:79] + "…"
+
+    @admin.display(description="page", ordering="page")
+    def page_link(self, report):
+        if not report.page:
+            return "—"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', report.page, report.page)
+
+    @admin.display(description="record")
+    def record_link(self, report):
+        record = report.record
+        if record is None:
+            return "—"
+        url = reverse(f"admin:{record._meta.app_label}_{record._meta.model_name}_change", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, record)
+
+    @admin.action(description="Close the selected reports (dealt with)")
+    def close(self, request, queryset):
+        count = queryset.open().update(status=ErrorReport.Status.CLOSED)
+        self.message_user(request, f"Closed {count} report(s).")
+
+    @admin.action(description="Reopen the selected reports")
+    def reopen(self, request, queryset):
+        count = queryset.exclude(status=ErrorReport.Status.OPEN).update(status=ErrorReport.Status.OPEN)
+        self.message_user(request, f"Reopened {count} report(s).")
 
 
 def attention_board_view(request):

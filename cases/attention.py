@@ -1,6 +1,7 @@
 """
 What needs an editor's attention: uncited facts and sections, records waiting for review,
-incomplete or unused sources, and published pages nobody has reviewed for a year.
+incomplete or unused sources, published pages nobody has reviewed for a year, and readers'
+reports of errors.
 """
 
 import datetime
@@ -17,6 +18,7 @@ from cases.models import (
     CaseStudy,
     Challenge,
     Citation,
+    ErrorReport,
     LegalInstrument,
     Organization,
     Source,
@@ -108,6 +110,11 @@ def stale_pages(now=None):
     return rows
 
 
+def open_error_reports():
+    """Readers' reports nobody has closed yet, oldest first."""
+    return ErrorReport.objects.open().prefetch_related("record").order_by("created_at")
+
+
 def board(user=None):
     """What needs attention; for a signed-in editor or reviewer, their proposals too."""
     proposals = {}
@@ -123,6 +130,7 @@ def board(user=None):
         "incomplete_sources": list(incomplete_sources()),
         "unused_sources": list(unused_sources()),
         "stale_pages": stale_pages(),
+        "error_reports": list(open_error_reports()),
     }
 
 

@@ -19,7 +19,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Length
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
@@ -971,6 +972,9 @@ class CaseStudy(Publishable):
             raise ValidationError({"unverified_facts": f"List infobox facts by name: {', '.join(self.CITABLE_FACTS)}."})
         if self.depth == self.Depth.FULL and not self.body.strip():
             raise ValidationError({"body": "A full case study needs its body text; or set the depth to summary."})
+        # The database's constraint says the same; said here, the message sits at the field.
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date cannot be before the start date."})
 
     @property
     def other_names(self):
@@ -1582,3 +1586,81 @@ class Proposal(models.Model):
     @property
     def is_open(self):
         return self.state in self.OPEN_STATES
+
+
+# -- readers' reports ----------------------------------------------------------------------------
+
+REPORT_MESSAGE_LENGTH = 2_000
+REPORT_SOURCE_LENGTH = 500
+REPORT_PAGE_LENGTH = 500
+
+
+class ErrorReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class ErrorReportQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=ErrorReportStatus.OPEN)
+
+
+class ErrorReport(models.Model):
+    """
+    A reader's report of an error, or a suggested source, sent from a public page. Reports are
+    for editors only: no public page ever shows one.
+    """
+
+    Status = ErrorReportStatus
+
+    page = models.CharField(
+        max_length=REPORT_PAGE_LENGTH, blank=True, help_text="The address of the page it was sent from."
+    )
+    # The record the page shows, and which of its public versions, when the page is a record's.
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    record = GenericForeignKey("content_type", "object_id")
+    version_number = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The public version the reader was reading."
+    )
+    message = models.TextField(validators=[MaxLengthValidator(REPORT_MESSAGE_LENGTH)])
+    source = models.CharField(
+        max_length=REPORT_SOURCE_LENGTH,
+        blank=True,
+        help_text="A source the reader suggests: an address or a reference.",
+    )
+    email = models.EmailField(blank=True, help_text="Given by the reader for a reply; optional.")
+    # A keyed hash of the sender's address, never the address: enough to see that several
+    # reports came from one sender, nothing that identifies a reader.
+    sender = models.CharField(max_length=16, help_text="A keyed hash of the sender's network address.")
+    status = models.CharField(max_length=10, choices=ErrorReportStatus, default=ErrorReportStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ErrorReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            choice_constraint("errorreport", "status", ErrorReportStatus),
+            models.CheckConstraint(
+                condition=Q(
+                    GreaterThan(Length("message"), 0), LessThanOrEqual(Length("message"), REPORT_MESSAGE_LENGTH)
+                ),
+                name="errorreport_message_size",
+            ),
+            # A record is named by both its kind and its id, or not at all.
+            models.CheckConstraint(
+                condition=Q(content_type__isnull=True, object_id__isnull=True)
+                | Q(content_type__isnull=False, object_id__isnull=False),
+                name="errorreport_record_complete",
+            ),
+            # Version numbers start at 1 and belong to a record.
+            models.CheckConstraint(
+                condition=Q(version_number__isnull=True) | Q(version_number__gte=1, object_id__isnull=False),
+                name="errorreport_version_of_record",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Report on {self.page or 'the casebook'}, {self.created_at:%d %b %Y}"

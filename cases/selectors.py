@@ -728,3 +728,17 @@ def see_also(case):
         "successors": list(case.successors.all()),
         "groups": [group for group in groups.values() if group["cases"]],
     }
+
+
+POPULAR_ENTRIES = 6
+
+
+def popular_case_studies():
+    """
+    (title, address) of the case studies offered where a reader reaches a dead end: the featured
+    ones in reading order (a partial index answers), or with none featured the list's first.
+    """
+    published = CaseStudy.objects.published().only("slug", "title")
+    featured = published.filter(featured=True).in_reading_order("start_date", "title")[:POPULAR_ENTRIES]
+    entries = list(featured) or list(published.in_reading_order("title", "id")[:POPULAR_ENTRIES])
+    return [(case.title, case.get_absolute_url()) for case in entries]

@@ -67,6 +67,13 @@ urlpatterns = [
         TemplateView.as_view(template_name="cases/about/editorial_policy.html"),
         name="editorial_policy",
     ),
+    path(
+        "about/shortcuts/",
+        TemplateView.as_view(template_name="cases/about/shortcuts.html"),
+        name="shortcuts",
+    ),
+    path("report/", views.ErrorReportView.as_view(), name="report"),
+    path("report/sent/", views.ErrorReportSentView.as_view(), name="report_sent"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("compare/", views.CompareView.as_view(), name="compare"),
     path("feeds/latest/", LatestChangesFeed(), name="feed"),

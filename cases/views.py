@@ -4,13 +4,17 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import bibliography, csl, exports, highwire, search, selectors, un_figures, versions
+from cases import bibliography, csl, exports, highwire, reports, search, selectors, un_figures, versions
 from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter, SourceFilter
+from cases.forms import ErrorReportForm
 from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
 from cases.timeline import page_rows, timeline_chart, timeline_rows
 
@@ -516,6 +520,55 @@ class CompareView(TemplateView):
                 "editorial_policy_url": selectors.EDITORIAL_POLICY_URL,
             }
         )
+        return context
+
+
+# Never cached: the form carries this reader's CSRF token. Public pages link here instead of
+# holding the form themselves, so that they stay cacheable and never carry a stale token.
+@method_decorator(never_cache, name="dispatch")
+class ErrorReportView(FormView):
+    """Report an error or suggest a source, about the page the reader came from (`?page=`)."""
+
+    template_name = "cases/report.html"
+    form_class = ErrorReportForm
+
+    def get_initial(self):
+        return {"page": reports.local_page(self.request.GET.get("page"))}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        page = reports.local_page(form["page"].value())
+        record, number = reports.record_on_page(page, self.request) if page else (None, None)
+        context.update({"page": page, "record": record, "version_number": number})
+        return context
+
+    def form_valid(self, form):
+        sender = reports.sender_of(self.request)
+        if reports.over_the_limit(sender):
+            context = self.get_context_data(form=form, rate_limited=True)
+            return self.render_to_response(context, status=429)
+        page = reports.local_page(form.cleaned_data["page"])
+        reports.store_report(
+            page=page,
+            message=form.cleaned_data["message"],
+            source=form.cleaned_data["source"],
+            email=form.cleaned_data["email"],
+            sender=sender,
+            request=self.request,
+        )
+        return redirect(reverse("cases:report_sent") + ("?" + urlencode({"page": page}) if page else ""))
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ErrorReportSentView(TemplateView):
+    template_name = "cases/report_sent.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page"] = reports.local_page(self.request.GET.get("page"))
         return context
 
 

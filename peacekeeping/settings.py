@@ -214,6 +214,8 @@ AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0) or None
 LOGIN_REDIRECT_URL = "admin:index"
 
 LANGUAGE_CODE = "en-gb"
+# Dates shown as "9 Jul 2011" and typed as "8 July 2011" or 2011-07-08, never "09/07/2011".
+FORMAT_MODULE_PATH = ["peacekeeping.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

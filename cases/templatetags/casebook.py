@@ -5,6 +5,8 @@ from django.http import QueryDict
 from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 
+from cases import selectors
+from cases.cache import computed_once_per_version
 from cases.filters import sorted_by_figure
 
 register = template.Library()
@@ -47,3 +49,11 @@ def reference_exports(references=None, kind=""):
     if kind:
         query["kind"] = kind
     return {"formats": REFERENCE_FORMATS, "query": query.urlencode()}
+
+
+@register.inclusion_tag("includes/way_on.html", takes_context=True)
+def way_on(context, search_box=True):
+    """A way on from a dead end (a missing page, no results): a search box and popular entries."""
+    request = context.get("request")
+    entries = computed_once_per_version("popular-case-studies", selectors.popular_case_studies, request)
+    return {"search_box": search_box, "popular": entries}
