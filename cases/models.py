@@ -1347,7 +1347,7 @@ class UNOperation(models.Model):
                 name="unoperation_end_not_before_start",
             ),
             models.CheckConstraint(
-                condition=Q(lead_department="") | Q(lead_department__in=LeadDepartment.values),
+                condition=Q(lead_department__in=["", *LeadDepartment.values]),
                 name="unoperation_lead_department_valid",
             ),
             models.CheckConstraint(

@@ -136,6 +136,10 @@ class HomeView(TemplateView):
         return context
 
 
+# Browsers and proxies handle addresses of a few thousand characters; filters never need more.
+MAX_REDIRECT_QUERY = 4000
+
+
 class CaseStudyListView(ForgivingPaginationMixin, FilterView):
     filterset_class = CaseStudyFilter
     template_name = "cases/casestudy_list.html"
@@ -147,8 +151,10 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
         # A form sent without script sends every field, empty or not: the address readers keep,
         # share and cite names only the filters they chose.
         cleaned = without_empty_values(request.GET)
-        if cleaned.urlencode() != request.GET.urlencode():
-            return redirect(f"{request.path}?{cleaned.urlencode()}" if cleaned else request.path)
+        query = cleaned.urlencode()
+        # An address too long to send back is served as it came (its filters are checked anyway).
+        if query != request.GET.urlencode() and len(query) <= MAX_REDIRECT_QUERY:
+            return redirect(f"{request.path}?{query}" if query else request.path)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):

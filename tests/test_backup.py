@@ -367,7 +367,7 @@ def test_version_data_with_a_field_the_model_no_longer_has_is_restored(tmp_path,
         ({"mandate_type": "invasion"}, "mandate_type: Value 'invasion' is not a valid choice."),
         ({"status": "lost"}, "Constraint “casestudy_status_valid” is violated."),  # Not editable: no choice check.
         ({"summary": "See [[cite:Not A Key]]."}, "summary: “[[cite:Not A Key]]” has no valid source key"),
-        ({"end_date": "1990-01-01"}, "The end date cannot be before the start date."),
+        ({"end_date": "1990-01-01"}, "end_date: The end date cannot be before the start date."),
         ({"start_date": "not a date"}, "“not a date” value has an invalid date format"),
         ({"no_such_field": 1}, "CaseStudy has no field named 'no_such_field'"),
     ],

@@ -181,7 +181,7 @@ def is_server_error(response):
 @fuzz
 @given(query=query)
 def test_case_list_answers_any_combination_of_filters(client, small_casebook, query):
-    response = client.get(f"/cases/?{query}")
+    response = client.get(f"/cases/?{query}", follow=True)
     assert response.status_code == 200, query[:300]
     assert "case stud" in response.content.decode()
 
@@ -212,7 +212,7 @@ invalid_parameter = st.sampled_from(FILTERS).flatmap(lambda name: st.tuples(st.j
 @fuzz
 @given(bad=invalid_parameter, others=st.lists(parameter, max_size=4))
 def test_case_list_reports_filters_it_cannot_read(client, small_casebook, bad, others):
-    response = client.get("/cases/?" + urlencode([*others, bad]))
+    response = client.get("/cases/?" + urlencode([*others, bad]), follow=True)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Some filters were not understood" in html, bad
@@ -222,7 +222,7 @@ def test_case_list_reports_filters_it_cannot_read(client, small_casebook, bad, o
 @given(page=st.one_of(huge_numbers, unicode_text.map(lambda text: "x" + text), st.sampled_from(MALICIOUS)))
 def test_page_numbers_that_are_not_pages_show_a_page_and_say_why(client, small_casebook, page):
     for path in ("/cases/", "/sources/"):
-        response = client.get(path, {"page": page})
+        response = client.get(path, {"page": page}, follow=True)
         assert response.status_code == 200, (path, page[:100])
         html = response.content.decode()
         if not shows_the_first_page(page):
@@ -244,7 +244,7 @@ def shows_the_first_page(page):
 def test_every_public_list_page_answers_any_query(client, small_casebook, query):
     encoded = urlencode(query)
     for path in ("/", "/cases/", "/organizations/", "/challenges/", "/sources/"):
-        response = client.get(f"{path}?{encoded}")
+        response = client.get(f"{path}?{encoded}", follow=True)
         assert response.status_code == 200, (path, encoded[:300])
 
 
@@ -259,7 +259,7 @@ def test_detail_and_history_pages_answer_any_query(client, small_casebook, query
         "/challenges/spoilers/",
         "/sources/unsc-res-1270-1999/",
     ):
-        response = client.get(f"{path}?{encoded}")
+        response = client.get(f"{path}?{encoded}", follow=True)
         assert response.status_code == 200, (path, encoded[:300])
 
 

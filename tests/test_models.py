@@ -103,7 +103,11 @@ def test_every_field_with_choices_is_guarded_by_a_database_constraint():
             if isinstance(child, tuple) and child[0].endswith("__in")
         }
         for field in model._meta.concrete_fields:
-            if field.choices and guarded.get(field.name) != {value for value, _ in field.choices}:
+            # A field that may be left blank also accepts "" (an unknown value, not a choice).
+            allowed = {value for value, _ in field.choices or [] if value is not None} | (
+                {""} if field.blank and field.choices else set()
+            )
+            if field.choices and guarded.get(field.name) != allowed:
                 unguarded.append(f"{model.__name__}.{field.name}")
     assert not unguarded
 

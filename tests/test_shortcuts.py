@@ -21,5 +21,5 @@ def test_every_page_links_to_the_shortcuts_and_loads_them_from_a_static_file(cli
     for url in ["/", "/cases/", "/about/", "/search/?q=x"]:
         html = client.get(url).content.decode()
         assert f'<a href="{reverse("cases:shortcuts")}">Keyboard shortcuts</a>' in html, url
-        assert '<script src="/static/js/shortcuts.js" defer></script>' in html, url
+        assert '<script src="/static/js/site.js" defer></script>' in html, url
         assert 'aria-keyshortcuts="/"' in html, url

@@ -216,7 +216,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='unoperation',
-            constraint=models.CheckConstraint(condition=models.Q(('lead_department', ''), ('lead_department__in', ['DPO', 'DPPA']), _connector='OR'), name='unoperation_lead_department_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('lead_department__in', ['', 'DPO', 'DPPA'])), name='unoperation_lead_department_valid'),
         ),
         migrations.AddConstraint(
             model_name='unoperation',
