@@ -44,11 +44,12 @@ def case_study_rows(queryset, batch_size=EXPORT_BATCH):
 
     `queryset` is a CaseStudy queryset, e.g. `CaseStudy.objects.all()` or the list page's
     filtered queryset; only its published case studies are exported. Keys of each row:
-    slug, title, mission_name, acronym, region, countries (ISO codes), organizations (dicts with
-    slug, name and role; published organisations only), mandate_type, start_date (ISO),
-    start_precision, end_date (ISO or None), end_precision, outcome, objectives (slugs),
-    challenges (slugs of published challenges), depth, peak_authorised_strength and
-    peak_deployed_strength (int or None), unverified_facts (names of infobox facts),
+    slug, title, mission_name, acronym, region, countries (ISO codes), country_names,
+    organizations (dicts with slug, name and role; published organisations only), mandate_type,
+    start_date (ISO), start_precision, end_date (ISO or None), end_precision, outcome, objectives
+    (slugs), objective_names, challenges (slugs of published challenges), challenge_names, depth,
+    peak_authorised_strength and peak_deployed_strength (int or None), unverified_facts (names of
+    infobox facts),
     url (absolute), updated_at (ISO date-time) and citations.
 
     `citations` maps each infobox fact (`CaseStudy.CITABLE_FACTS`, plus any other fact a
@@ -60,11 +61,18 @@ def case_study_rows(queryset, batch_size=EXPORT_BATCH):
     with read_snapshot():
         ids = list(queryset.published().values_list("pk", flat=True))
         for start in range(0, len(ids), batch_size):
-            batch = ids[start : start + batch_size]
-            rows = dict(_rows_with_ids(CaseStudy.objects.filter(pk__in=batch)))
-            # A row gone since the ids were read (possible only inside a transaction the caller
-            # opened, which decides what is seen) is left out: the response is already under way.
-            yield from (rows[pk] for pk in batch if pk in rows)
+            yield from case_study_rows_by_id(ids[start : start + batch_size])
+
+
+def case_study_rows_by_id(ids):
+    """
+    The rows of the published case studies with these ids, in the order of `ids`, in six
+    queries: a page of the API, or a batch of an export.
+    """
+    rows = dict(_rows_with_ids(CaseStudy.objects.filter(pk__in=ids)))
+    # A row gone since the ids were read (possible only inside a transaction the caller opened,
+    # which decides what is seen) is left out: the response is already under way.
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def _rows_with_ids(queryset):
@@ -79,17 +87,17 @@ def _rows_with_ids(queryset):
     countries = _grouped(
         CaseStudy.countries.through.objects.filter(casestudy_id__in=ids)
         .order_by("country__name")
-        .values_list("casestudy_id", "country__code")
+        .values_list("casestudy_id", "country__code", "country__name")
     )
     objectives = _grouped(
         CaseStudy.objectives.through.objects.filter(casestudy_id__in=ids)
         .order_by("objective__name")
-        .values_list("casestudy_id", "objective__slug")
+        .values_list("casestudy_id", "objective__slug", "objective__name")
     )
     challenges = _grouped(
         CaseChallenge.objects.filter(published("challenge"), case_study_id__in=ids)
         .order_by("challenge__name")
-        .values_list("case_study_id", "challenge__slug")
+        .values_list("case_study_id", "challenge__slug", "challenge__name")
     )
     citations = _grouped(
         Citation.objects.filter(
@@ -115,10 +123,13 @@ def _rows_with_ids(queryset):
             pk,
             {
                 **case,
-                "countries": [code for (code,) in countries[pk]],
+                "countries": [code for code, _ in countries[pk]],
+                "country_names": [name for _, name in countries[pk]],
                 "organizations": [{"slug": slug, "name": name, "role": role} for slug, name, role in roles[pk]],
-                "objectives": [slug for (slug,) in objectives[pk]],
-                "challenges": [slug for (slug,) in challenges[pk]],
+                "objectives": [slug for slug, _ in objectives[pk]],
+                "objective_names": [name for _, name in objectives[pk]],
+                "challenges": [slug for slug, _ in challenges[pk]],
+                "challenge_names": [name for _, name in challenges[pk]],
                 "start_date": case["start_date"].isoformat(),
                 "end_date": case["end_date"].isoformat() if case["end_date"] else None,
                 "url": settings.SITE_URL + reverse("cases:detail", args=[case["slug"]]),
