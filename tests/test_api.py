@@ -214,14 +214,26 @@ def test_the_schema_describes_every_endpoint(client):
     assert "429" in schema["paths"]["/api/v1/sources/{key}/"]["get"]["responses"]
 
 
-def test_the_docs_page_is_served_from_this_site(client):
+def test_the_reference_lists_every_address_parameter_and_field_without_script(client):
     response = client.get(f"{API}docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for address in ["GET /api/v1/case-studies/", "GET /api/v1/countries/{code}/", "GET /api/v1/sources/{key}/"]:
+        assert f"<code>{address}</code>" in html
+    assert "<code>organization_role</code>" in html and "<code>authorising</code>" in html
+    assert "<code>peak_deployed_strength</code>" in html and "<code>country_names</code>" in html
+    assert "<script>" not in html and "https://cdn" not in html
+
+
+def test_the_explorer_is_swagger_ui_served_from_this_site(client):
+    response = client.get(f"{API}docs/explorer/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert 'data-schema-url="/api/v1/openapi.json"' in html
     assert "<script>" not in html and "https://cdn" not in html
     assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
 
 
 def test_an_address_the_api_does_not_have_answers_json(client):

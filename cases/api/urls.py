@@ -15,6 +15,7 @@ router.register("sources", views.SourceViewSet, basename="source")
 urlpatterns = [
     path("openapi.json", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),
+    path("docs/explorer/", views.ExplorerView.as_view(), name="explorer"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", views.not_found),
 ]

@@ -10,6 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import viewsets
@@ -145,28 +146,98 @@ class SourceViewSet(ReadOnlyViewSet):
     filterset_fields = ["kind"]
 
 
-class SchemaView(SpectacularAPIView):
-    """The OpenAPI 3 schema, generated once per process: it depends on the code alone."""
+_schema = None
 
+
+def openapi_schema():
+    """The OpenAPI 3 schema, generated once per process: it depends on the code alone, not the request."""
+    global _schema
+    if _schema is None:
+        _schema = SchemaGenerator().get_schema(request=None, public=True)
+    return _schema
+
+
+class SchemaView(SpectacularAPIView):
     renderer_classes = [OpenApiJsonRenderer2, OpenApiJsonRenderer]
-    _generated = None
 
     def _get_schema_response(self, request):
-        if SchemaView._generated is None:
-            generator = self.generator_class(urlconf=self.urlconf, patterns=self.patterns)
-            SchemaView._generated = generator.get_schema(request=request, public=self.serve_public)
-        return Response(SchemaView._generated)
+        return Response(openapi_schema())
+
+
+def _type_of(schema):
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if schema.get("type") == "array":
+        return f"list of {_type_of(schema.get('items', {}))}"
+    kind = schema.get("format") or schema.get("type") or "object"
+    return f"{kind} or null" if schema.get("nullable") else kind
+
+
+def _values_of(schema):
+    return schema.get("enum") or schema.get("items", {}).get("enum") or []
 
 
 class DocsView(TemplateView):
-    """The API's reference, rendered from its schema by Swagger UI, served from this site."""
+    """
+    The API's reference, written from its schema on the server: plain HTML that every reader and
+    assistive technology can use. Swagger UI, for trying requests, is at docs/explorer/.
+    """
 
     template_name = "api/docs.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        schema = openapi_schema()
         context["api_limit"] = AnonymousReaderThrottle.limit_in_words()
+        context["operations"] = [
+            {
+                "method": method.upper(),
+                "path": path,
+                "anchor": operation["operationId"],
+                "description": operation.get("description", ""),
+                "parameters": [
+                    {
+                        "name": parameter["name"],
+                        "where": parameter["in"],
+                        "type": _type_of(parameter["schema"]),
+                        "values": _values_of(parameter["schema"]),
+                        # The option list follows the blank line; the values column shows it.
+                        "description": parameter.get("description", "").split("\n\n")[0],
+                    }
+                    for parameter in operation.get("parameters", [])
+                ],
+                "responses": [
+                    (code, response.get("description") or "The records.")
+                    for code, response in operation["responses"].items()
+                ],
+            }
+            for path, operations in schema["paths"].items()
+            for method, operation in operations.items()
+        ]
+        context["records"] = [
+            {
+                "name": name,
+                "fields": [
+                    {
+                        "name": field,
+                        "type": _type_of(definition),
+                        "values": _values_of(definition)
+                        or _values_of(schema["components"]["schemas"].get(_type_of(definition), {})),
+                        "description": definition.get("description", "").split("\n\n")[0],
+                    }
+                    for field, definition in component.get("properties", {}).items()
+                ],
+            }
+            for name, component in schema["components"]["schemas"].items()
+            if component.get("type") == "object" and not name.startswith("Paginated") and "properties" in component
+        ]
         return context
+
+
+class ExplorerView(TemplateView):
+    """Swagger UI, self-hosted, for trying requests from the browser."""
+
+    template_name = "api/explorer.html"
 
 
 def not_found(request, path):
