@@ -4,9 +4,10 @@ describes them, and the versioned full dump with its checksum and changelog.
 """
 
 import gzip
+import io
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.views.generic import TemplateView
@@ -64,11 +65,18 @@ def dump_latest(request):
 
 def dump(request, number):
     release = get_object_or_404(DataRelease, number=number)
-    response = HttpResponse(gzip.decompress(release.data), content_type="application/json")
+    # Streamed as it is decompressed, and so kept out of the page cache: the file is stored already.
+    response = StreamingHttpResponse(_decompressed(release.data), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{release.file_name}"'
     # A version never changes: its checksum is its tag.
     response["ETag"] = f'"{release.sha256}"'
     return response
+
+
+def _decompressed(data, chunk_size=256 * 1024):
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as file:
+        while chunk := file.read(chunk_size):
+            yield chunk
 
 
 def dump_checksum(request, number):

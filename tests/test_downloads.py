@@ -33,7 +33,7 @@ def package_with_local_files(client, directory, **filters):
     local = {
         "case-studies": ("case-studies.csv", served(client, reverse("cases:export", args=["csv"]), **filters)),
         "case-studies-json": ("case-studies.json", served(client, reverse("cases:export", args=["json"]), **filters)),
-        "casebook-dump": ("casebook.json", client.get(reverse("downloads:dump_latest"), follow=True).content),
+        "casebook-dump": ("casebook.json", b"".join(client.get(reverse("downloads:dump_latest"), follow=True))),
     }
     for resource in descriptor["resources"]:
         name, content = local[resource["name"]]
@@ -116,7 +116,8 @@ def test_file_names_say_what_was_filtered(client, casebook, query, name):  # noq
 def dump_of(client, number):
     response = client.get(reverse("downloads:dump", args=[number]))
     assert response.status_code == 200
-    return response.content
+    assert response["Content-Disposition"] == f'attachment; filename="casebook-{number}.json"'
+    return b"".join(response.streaming_content)
 
 
 def test_the_dump_is_versioned_with_a_checksum_and_a_changelog(client, casebook, django_capture_on_commit_callbacks):  # noqa: F811
@@ -150,6 +151,8 @@ def test_the_dump_is_versioned_with_a_checksum_and_a_changelog(client, casebook,
     assert changelog[0]["changes"]["case_studies"] == {"added": ["new-mission"], "removed": [], "changed": []}
     assert changelog[0]["sha256"] == hashlib.sha256(dump_of(client, 2)).hexdigest()
     assert client.get(reverse("downloads:dump", args=[3])).status_code == 404
+    etag = client.get(reverse("downloads:dump", args=[1]))["ETag"]
+    assert client.get(reverse("downloads:dump", args=[1]), headers={"if-none-match": etag}).status_code == 304
 
 
 def test_the_downloads_page_lists_the_files_in_a_fixed_number_of_queries(client, casebook):  # noqa: F811
