@@ -43,6 +43,8 @@ def server_env(database_url, *, static_root=None, **extra):
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
         PYTHONUNBUFFERED="1",
+        # Every client of a benchmark is one address: the API's throttle would measure itself.
+        API_RATE="1000000/minute",
     )
     env.pop("CACHE_URL", None)
     env.pop("REDIS_URL", None)

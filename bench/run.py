@@ -91,6 +91,12 @@ def pages_for(cases, samples):
         ),
         ("organization_history", "organisation history", f"/organizations/{samples['organization_slug']}/history/"),
         ("export_csv", "/cases/export.csv", "/cases/export.csv"),
+        ("api_cases", "/api/v1/case-studies/", "/api/v1/case-studies/"),
+        ("api_cases_filtered", "/api/v1/case-studies/ 3 filters", f"/api/v1/case-studies/?{filters}"),
+        ("api_case", "API case study", f"/api/v1/case-studies/{samples['case_slug']}/"),
+        ("api_organizations", "/api/v1/organizations/", "/api/v1/organizations/"),
+        # Its first request after a change writes the new version of the full dump.
+        ("downloads", "/downloads/", "/downloads/"),
         ("about", "about page", "/about/"),
         ("methodology", "methodology page", "/about/methodology/"),
         ("editorial_policy", "editorial policy page", "/about/editorial-policy/"),

@@ -19,7 +19,9 @@ from django.utils.cache import get_cache_key, learn_cache_key, patch_cache_contr
 
 from cases.models import ContentVersion
 
-EXCLUDED_PREFIXES = ("/admin/", "/static/")
+# The API keeps its own answers by content version, after its throttle has counted the request
+# (cases/api/views.py): a page cache in front of it would let a client past the throttle.
+EXCLUDED_PREFIXES = ("/admin/", "/static/", "/api/")
 
 
 def current_version():

@@ -54,7 +54,7 @@ from cases.models import (
 SEARCHABLE = (CaseStudy, Organization, Challenge, Source)
 WITH_MARKDOWN = (CaseStudy, Organization, Challenge, CaseChallenge, TimelineEvent)
 # Derived tables themselves: writing them is not a change of content.
-UNTRACKED = {"contentversion", "searchdocument", "casestudyfacet", "pagelink"}
+UNTRACKED = {"contentversion", "searchdocument", "casestudyfacet", "pagelink", "datarelease"}
 
 
 # -- 1. rendered text --------------------------------------------------------------------

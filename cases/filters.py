@@ -297,34 +297,34 @@ class CaseStudyFilter(django_filters.FilterSet):
         role = getattr(self.form, "cleaned_data", {}).get("organization_role")
         return role or OrganizationRole.LEAD
 
-    def filter_organization(self, queryset, name, value):
+    def filter_organization(self, queryset, name, value: list[str]):
         linked = CaseOrganization.objects.filter(organization__slug__in=value)
         if self.chosen_role != ANY_ROLE:
             linked = linked.filter(role=self.chosen_role)
         return queryset.filter(pk__in=linked.values("case_study_id"))
 
-    def keep(self, queryset, name, value):
+    def keep(self, queryset, name, value: str):
         return queryset
 
-    def filter_country(self, queryset, name, value):
+    def filter_country(self, queryset, name, value: list[str]):
         linked = CaseStudy.countries.through.objects.filter(country__code__in=value)
         return queryset.filter(pk__in=linked.values("casestudy_id"))
 
-    def filter_challenge(self, queryset, name, value):
+    def filter_challenge(self, queryset, name, value: list[str]):
         linked = CaseChallenge.objects.filter(challenge__slug__in=value)
         return queryset.filter(pk__in=linked.values("case_study_id"))
 
-    def filter_objective(self, queryset, name, value):
+    def filter_objective(self, queryset, name, value: list[str]):
         linked = CaseStudy.objectives.through.objects.filter(objective__slug__in=value)
         return queryset.filter(pk__in=linked.values("casestudy_id"))
 
-    def filter_active_in(self, queryset, name, value):
+    def filter_active_in(self, queryset, name, value: int):
         return queryset.active_in(value)
 
-    def filter_start_after(self, queryset, name, value):
+    def filter_start_after(self, queryset, name, value: int):
         return queryset.filter(start_date__gte=datetime.date(value, 1, 1))
 
-    def filter_start_before(self, queryset, name, value):
+    def filter_start_before(self, queryset, name, value: int):
         return queryset.filter(start_date__lt=datetime.date(value + 1, 1, 1))
 
     def filter_ongoing(self, queryset, name, value):

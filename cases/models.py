@@ -1664,3 +1664,39 @@ class ErrorReport(models.Model):
 
     def __str__(self):
         return f"Report on {self.page or 'the casebook'}, {self.created_at:%d %b %Y}"
+
+
+class DataRelease(models.Model):
+    """
+    One version of the full dump of the published casebook (cases/releases.py): a new one is
+    made when what readers can see differs from the last, never otherwise, so its number counts
+    published changes. The file is kept as served, compressed, so a version's checksum holds for
+    as long as the version is offered.
+    """
+
+    number = models.PositiveIntegerField(unique=True)
+    released_at = models.DateTimeField()
+    sha256 = models.CharField("SHA-256 of the file", max_length=64)
+    content_sha256 = models.CharField(
+        "SHA-256 of the records", max_length=64, help_text="Of the records alone, to tell whether they changed."
+    )
+    data = models.BinaryField(help_text="The file as served, gzip-compressed.")
+    counts = models.JSONField(default=dict, help_text="How many records of each kind it holds.")
+    changes = models.JSONField(default=dict, help_text="Records added, removed and changed since the version before.")
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1), name="datarelease_number_from_1"),
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="datarelease_sha256_hex"),
+            models.CheckConstraint(
+                condition=Q(content_sha256__regex=r"^[0-9a-f]{64}$"), name="datarelease_content_sha256_hex"
+            ),
+        ]
+
+    def __str__(self):
+        return f"casebook-{self.number}.json"
+
+    @property
+    def file_name(self):
+        return f"casebook-{self.number}.json"

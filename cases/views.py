@@ -440,12 +440,13 @@ class CaseStudyExportView(View):
         # stream is a generator, which the response closes when the reader goes away, ending the
         # export's database snapshot before the request's end returns the connection.
         rows = exports.case_study_rows(filterset.qs)
+        name = exports.download_name(filterset, fmt)
         if fmt == "csv":
             response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = 'attachment; filename="casebook-case-studies.csv"'
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
         else:
             response = StreamingHttpResponse(exports.json_chunks(rows), content_type="application/json")
-            response["Content-Disposition"] = 'inline; filename="casebook-case-studies.json"'
+            response["Content-Disposition"] = f'inline; filename="{name}"'
         return response
 
 

@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "reversion",
     "axes",
     "csp",
@@ -276,6 +279,56 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     },
+}
+
+
+# The read-only JSON API under /api/v1/ (cases/api/). Everyone is an anonymous reader there: it
+# shows published records only, so it needs no sign-in, and every client is throttled by address
+# (DRF keeps the counts in the default cache, Redis when CACHE_URL or REDIS_URL is set, so all
+# app servers share them; with the local-memory cache each process counts on its own).
+def env_rate(name, default):
+    """A request rate as DRF reads it: a number of requests per second, minute, hour or day."""
+    value = os.environ.get(name, "").strip() or default
+    number, _, period = value.partition("/")
+    if not number.isdigit() or int(number) < 1 or period not in {"second", "minute", "hour", "day"}:
+        raise ImproperlyConfigured(f"{name} must look like 120/minute (per second, minute, hour or day), not {value!r}")
+    return value
+
+
+API_RATE = env_rate("API_RATE", "120/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["cases.api.throttling.AnonymousReaderThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_RATE},
+    "NUM_PROXIES": env_int("DJANGO_PROXY_COUNT", 0) or None,
+    "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.PagePagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [],
+    "EXCEPTION_HANDLER": "cases.api.errors.api_exception_handler",
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Peacekeeping Casebook API",
+    "DESCRIPTION": (
+        "Read-only JSON access to the published casebook: case studies, organisations, challenges, "
+        "host countries and sources. Filters of `/case-studies/` have the names and meanings of the "
+        "site's `/cases/` list. Anonymous clients are throttled; a throttled request gets a 429 that "
+        "says when to retry."
+    ),
+    "VERSION": "1",
+    "LICENSE": {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "cases.models.DatePrecision"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cases.api.schema.document_error_responses",
+    ],
 }
 
 LOGGING = {

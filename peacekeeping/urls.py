@@ -11,5 +11,7 @@ urlpatterns = [
     path("admin/attention/", admin.site.admin_view(attention_board_view), name="attention"),
     path("admin/preview/", admin.site.admin_view(markdown_preview_view), name="markdown_preview"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("cases.api.urls")),
+    path("downloads/", include("cases.downloads")),
     path("", include("cases.urls")),
 ]

@@ -112,6 +112,7 @@ def test_rows_hold_each_published_case_with_its_published_neighbours(client, cas
         "depth": "full",
         "region": "africa",
         "countries": ["LR", "SL"],
+        "country_names": ["Liberia", "Sierra Leone"],
         "organizations": [
             {"slug": "un", "name": "United Nations", "role": "lead"},
             {"slug": "ecowas", "name": "Economic Community of West African States", "role": "partner"},
@@ -123,7 +124,9 @@ def test_rows_hold_each_published_case_with_its_published_neighbours(client, cas
         "end_precision": "day",
         "outcome": "ongoing",
         "objectives": ["ddr", "elections"],
+        "objective_names": ["DDR", "ELECTIONS"],
         "challenges": ["host-state-consent"],
+        "challenge_names": ["Host state consent"],
         "peak_authorised_strength": 17500,
         "peak_deployed_strength": 20000,
         "unverified_facts": [],

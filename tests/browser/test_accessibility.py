@@ -32,6 +32,8 @@ PAGES = [
     "/about/",
     "/about/methodology/",
     "/about/editorial-policy/",
+    "/downloads/",
+    "/api/v1/docs/",
     "/no-such-page/",
 ]
 WIDTHS = [360, 1280]

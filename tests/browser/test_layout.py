@@ -11,6 +11,9 @@ PAGES = [
     "/compare/?cases=kosovo-kfor&cases=somalia-amisom",
     "/sources/",
     "/about/methodology/",
+    "/downloads/",
+    "/api/v1/docs/",
+    "/api/v1/docs/explorer/",
 ]
 WIDTHS = [360, 768, 1024, 1440]
 
