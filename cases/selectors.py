@@ -21,6 +21,7 @@ from cases.models import (
     Citation,
     ContentVersion,
     Contribution,
+    Country,
     LegalInstrument,
     Organization,
     Source,
@@ -222,6 +223,45 @@ def case_studies_of_organization(organization):
         .for_list()
         .order_by("start_date", "title")
     )
+
+
+# A country page lists the first of its operations; the case-study list, filtered by the
+# country, pages through all of them (a country may host hundreds in a large casebook).
+COUNTRY_PAGE_ROWS = 50
+
+
+def country_for_page(code):
+    """A country by its ISO code, in either case; 404 for a code the casebook does not have."""
+    return get_object_or_404(Country, code=code.upper())
+
+
+def country_page(country):
+    """
+    The operations a country hosted and those it contributed to (the casebook's Contribution
+    rows), published ones only, oldest first: the first COUNTRY_PAGE_ROWS of each and how many
+    there are, in six queries.
+    """
+    hosted = CaseStudy.objects.published().filter(
+        pk__in=CaseStudy.countries.through.objects.filter(country=country).values("casestudy_id")
+    )
+    contributions = Contribution.objects.filter(published("case_study"), country=country)
+    return {
+        "hosted": hosted.for_list().order_by("start_date", "title", "id")[:COUNTRY_PAGE_ROWS],
+        "hosted_count": hosted.count(),
+        "contributions": contributions.select_related("case_study")
+        .only(
+            "role",
+            "peak_personnel",
+            "approximate",
+            "case_study__slug",
+            "case_study__title",
+            "case_study__acronym",
+            "case_study__start_date",
+            "case_study__end_date",
+        )
+        .order_by("case_study__start_date", "case_study__title", "case_study_id", "role")[:COUNTRY_PAGE_ROWS],
+        "contributed_count": contributions.values("case_study_id").distinct().count(),
+    }
 
 
 def case_challenges_of(challenge):

@@ -2,13 +2,13 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import bibliography, exports, search, selectors, versions
+from cases import bibliography, exports, maps, search, selectors, versions
 from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter
 from cases.models import CaseStudy, Challenge, Organization, SearchDocument, Source
@@ -150,6 +150,11 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
         context["sort"] = self.filterset.form.cleaned_data.get("sort", "") if self.filterset.is_bound else ""
         # The timeline draws the results on this page: it stays short, above what it depicts.
         context["chart"] = timeline_chart(page_rows(context["object_list"]))
+        context["map"] = maps.host_country_map(
+            self.filterset.host_country_counts(),
+            self.request.GET,
+            filtering_by_country="country" in self.filterset.active,
+        )
         return context
 
     def search_hints(self):
@@ -178,6 +183,31 @@ class CaseStudyDetailView(CiteAsMixin, DetailView):
         context.update(selectors.case_study_page(self.object))
         context["cite"] = bibliography.cite_case_study(self.object)
         context["structured_data"] = selectors.case_study_structured_data(self.object)
+        context["map"] = maps.host_countries_map(self.object)
+        return context
+
+
+class CountryDetailView(DetailView):
+    """A country: the operations it hosted and those it contributed to."""
+
+    template_name = "cases/country_detail.html"
+    context_object_name = "country"
+
+    def get(self, request, *args, **kwargs):
+        # One address per country: its ISO code in capitals, as everywhere on the site.
+        if kwargs["code"] != kwargs["code"].upper():
+            return redirect("cases:country_detail", code=kwargs["code"].upper(), permanent=True)
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return selectors.country_for_page(self.kwargs["code"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.country_page(self.object))
+        # The UN's figures for this country (uniformed personnel it sent, fatalities among its
+        # nationals, by mission) come in here once imported, rendered in the template's
+        # `un_data` block.
         return context
 
 
