@@ -90,10 +90,12 @@ def choropleth(rows, *, title, description, count_label, caption=""):
     """
     counted = [row for row in rows if row.count]
     bounds = step_bounds(max((row.count for row in counted), default=0))
+    # With fewer steps than shades, the darkest ones: the largest count is always the darkest.
+    first = STEPS - len(bounds) + 1
     for row in counted:
-        row.step = next(index for index, bound in enumerate(bounds, start=1) if row.count <= bound)
+        row.step = next(index for index, bound in enumerate(bounds, start=first) if row.count <= bound)
     legend, low = [], 1
-    for index, bound in enumerate(bounds, start=1):
+    for index, bound in enumerate(bounds, start=first):
         legend.append((index, str(low) if low == bound else f"{low}–{bound}"))
         low = bound + 1
     linked = {row.code for row in counted}
@@ -185,8 +187,8 @@ def host_country_map(options, query, *, filtering_by_country):
         code = option["value"]
         countries = [other for other in chosen if other != code] if option["selected"] else [*chosen, code]
         link = "&".join(part for part in (kept, urlencode([("country", c) for c in countries])) if part)
-        count, chosen = option["count"], option["selected"]
-        rows.append(MapCountry(code=code, name=option["label"], url=f"?{link}", count=count, chosen=chosen))
+        count, selected = option["count"], option["selected"]
+        rows.append(MapCountry(code=code, name=option["label"], url=f"?{link}", count=count, chosen=selected))
     if filtering_by_country:
         # As beside the facet's checkboxes: what choosing each country would give.
         shading = "Shaded by the number of case studies each country hosted that match the other filters"
