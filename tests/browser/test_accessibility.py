@@ -9,6 +9,8 @@ PAGES = [
     "/cases/?organization=nato&region=oceania",
     "/cases/?active_in=nineteen",
     "/cases/sierra-leone-unamsil/",
+    "/cases/?country=SL&organization=un",
+    "/countries/SO/",
     "/cases/kosovo-kfor/history/",
     "/cases/kosovo-kfor/v/1/",
     "/organizations/au/history/",

@@ -8,6 +8,7 @@ PAGES = [
     "/",
     "/cases/",
     "/cases/kosovo-kfor/",
+    "/countries/SO/",
     "/compare/?cases=kosovo-kfor&cases=somalia-amisom",
     "/sources/",
     "/about/methodology/",
