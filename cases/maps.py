@@ -217,3 +217,28 @@ def host_countries_map(case):
         title=f"Host countr{'y' if len(hosts) == 1 else 'ies'} of {case.acronym or case.title}",
         description="The host countries are highlighted, each a link to its page; the others are drawn for context.",
     )
+
+
+def hosts_map(countries):
+    """The countries index's map: operations hosted per country, each country a link to its page."""
+    rows = [
+        MapCountry(code=country.code, name=country.name, url=country.get_absolute_url(), count=country.hosted_count)
+        for country in countries
+    ]
+    caption = "Shaded by the number of operations each country hosted (a mission with several host countries counts for each)."
+    return choropleth(
+        rows,
+        title="Operations by host country",
+        description=f"{caption} Each country that hosted one is a link to its page.",
+        caption=caption,
+        count_label="Operations hosted",
+    )
+
+
+def country_locator(country):
+    """A country page's map: the country where it lies, a link to the operations it hosted."""
+    return locator(
+        [MapCountry(code=country.code, name=country.name, url="#hosted-heading")],
+        title=f"{country.name} on the world map",
+        description=f"{country.name} is highlighted, a link to the operations it hosted; the others are drawn for context.",
+    )

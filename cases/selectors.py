@@ -17,6 +17,7 @@ from cases.models import (
     CaseChallenge,
     CaseOrganization,
     CaseStudy,
+    CaseStudyFacet,
     Challenge,
     Citation,
     ContentVersion,
@@ -233,6 +234,37 @@ COUNTRY_PAGE_ROWS = 50
 def country_for_page(code):
     """A country by its ISO code, in either case; 404 for a code the casebook does not have."""
     return get_object_or_404(Country, code=code.upper())
+
+
+def country_counts():
+    """
+    {country id: (operations hosted, operations contributed to)}, published ones, for every
+    country with either, in two grouped queries: hosts from the facet index (which holds
+    published case studies only), contributions from their own table.
+    """
+    hosted = (
+        CaseStudyFacet.objects.filter(facet="country").order_by().values_list("option").annotate(n=Count("*"))
+    )
+    contributed = (
+        Contribution.objects.filter(published("case_study"))
+        .order_by()
+        .values_list("country_id")
+        .annotate(n=Count("case_study_id", distinct=True))
+    )
+    counts = defaultdict(lambda: [0, 0])
+    for country_id, number in hosted:
+        counts[country_id][0] = number
+    for country_id, number in contributed:
+        counts[country_id][1] = number
+    return {country_id: tuple(numbers) for country_id, numbers in counts.items()}
+
+
+def country_list(counts):
+    """The countries with a published operation hosted or contributed to, by name, each with its two counts."""
+    countries = list(Country.objects.filter(pk__in=list(counts)).order_by("name"))
+    for country in countries:
+        country.hosted_count, country.contributed_count = counts[country.pk]
+    return countries
 
 
 def country_page(country):

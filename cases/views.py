@@ -187,6 +187,20 @@ class CaseStudyDetailView(CiteAsMixin, DetailView):
         return context
 
 
+class CountryListView(TemplateView):
+    """Every country with an operation hosted or contributed to, on a map and in a table."""
+
+    template_name = "cases/country_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Counting every host and contribution row is the costliest read here; only an edit changes it.
+        counts = computed_once_per_version("country-counts", selectors.country_counts, self.request)
+        context["countries"] = selectors.country_list(counts)
+        context["map"] = maps.hosts_map(context["countries"])
+        return context
+
+
 class CountryDetailView(DetailView):
     """A country: the operations it hosted and those it contributed to."""
 
@@ -205,6 +219,7 @@ class CountryDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.country_page(self.object))
+        context["map"] = maps.country_locator(self.object)
         # The UN's figures for this country (uniformed personnel it sent, fatalities among its
         # nationals, by mission) come in here once imported, rendered in the template's
         # `un_data` block.

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from cases.models import CaseStudy, Contribution, Status
+from cases.models import CaseStudy, Contribution, Country, Status
 from cases.selectors import COUNTRY_PAGE_ROWS
 from tests.factories import make_case, make_country, make_organization
 
@@ -134,3 +134,47 @@ def test_every_country_name_links_to_its_page(client, sierra_leone):
     assert '<a href="/countries/NG/">Nigeria</a>' in contributors
     listing = client.get("/cases/").content.decode()
     assert 'href="/countries/SL/">Sierra Leone</a>' in listing
+
+
+def test_countries_index_counts_published_operations_hosted_and_contributed_to(client, sierra_leone):
+    page = client.get(reverse("cases:country_list")).content.decode()
+    rows = re.findall(
+        r'<tr><td><a href="/countries/(\w\w)/">[^<]+</a></td><td>[^<]+</td>\s*<td class="num">(?:<a [^>]+>)?(\d+)'
+        r'(?:</a>)?</td>\s*<td class="num">(?:<a [^>]+>)?(\d+)',
+        page,
+    )
+    published = CaseStudy.objects.filter(status=Status.PUBLISHED)
+    expected = []
+    for code in Country.objects.order_by("code").values_list("code", flat=True):
+        hosted = published.filter(countries__code=code).count()
+        contributed = published.filter(contributions__country__code=code).distinct().count()
+        if hosted or contributed:
+            expected.append((code, str(hosted), str(contributed)))
+    assert sorted(rows) == expected
+    assert ("SL", "2", "2") in rows  # the draft's host row and contribution are not counted
+    # The map links each host country to its page.
+    assert 'href="/countries/SL/" class="map-country' in page
+
+
+def test_country_page_map_shows_the_country(client, sierra_leone):
+    page = client.get("/countries/SL/").content.decode()
+    svg = page.split('aria-labelledby="country-map-title"', 1)[1].split("</svg>", 1)[0]
+    assert "Sierra Leone on the world map" in svg
+    assert svg.count('class="map-country') == 1
+
+
+def test_countries_index_query_count_does_not_grow_with_rows(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (2, 8):
+        for i in range(n):
+            host, contributor = make_country(f"H{chr(65 + i)}"), make_country(f"C{chr(65 + i)}")
+            case = make_case(countries=[host], organizations=[make_organization(f"org-{n}-{i}")])
+            Contribution.objects.create(case_study=case, country=contributor, role="troops")
+        client.get("/countries/")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/countries/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 6

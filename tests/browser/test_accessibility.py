@@ -11,6 +11,7 @@ PAGES = [
     "/cases/sierra-leone-unamsil/",
     "/cases/?country=SL&organization=un",
     "/countries/SO/",
+    "/countries/",
     "/cases/kosovo-kfor/history/",
     "/cases/kosovo-kfor/v/1/",
     "/organizations/au/history/",
