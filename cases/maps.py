@@ -225,7 +225,10 @@ def hosts_map(countries):
         MapCountry(code=country.code, name=country.name, url=country.get_absolute_url(), count=country.hosted_count)
         for country in countries
     ]
-    caption = "Shaded by the number of operations each country hosted (a mission with several host countries counts for each)."
+    caption = (
+        "Shaded by the number of operations each country hosted "
+        "(a mission with several host countries counts for each)."
+    )
     return choropleth(
         rows,
         title="Operations by host country",
@@ -240,5 +243,7 @@ def country_locator(country):
     return locator(
         [MapCountry(code=country.code, name=country.name, url="#hosted-heading")],
         title=f"{country.name} on the world map",
-        description=f"{country.name} is highlighted, a link to the operations it hosted; the others are drawn for context.",
+        description=(
+            f"{country.name} is highlighted, a link to the operations it hosted; the others are drawn for context."
+        ),
     )

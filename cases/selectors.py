@@ -242,9 +242,7 @@ def country_counts():
     country with either, in two grouped queries: hosts from the facet index (which holds
     published case studies only), contributions from their own table.
     """
-    hosted = (
-        CaseStudyFacet.objects.filter(facet="country").order_by().values_list("option").annotate(n=Count("*"))
-    )
+    hosted = CaseStudyFacet.objects.filter(facet="country").order_by().values_list("option").annotate(n=Count("*"))
     contributed = (
         Contribution.objects.filter(published("case_study"))
         .order_by()
