@@ -79,6 +79,7 @@ def pages_for(cases, samples):
         ("detail", "case study page", f"/cases/{samples['case_slug']}/"),
         ("organization", "organisation page", f"/organizations/{samples['organization_slug']}/"),
         ("country", "country page", f"/countries/{samples['country_code']}/"),
+        ("countries", "countries index", "/countries/"),
         # What a click on the list's map gives: the list by one more host country.
         (
             "cases_map_country",
