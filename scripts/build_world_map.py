@@ -17,14 +17,16 @@ The shapes' numeric ids (ISO 3166-1 numeric) become alpha-2 codes through pycoun
 development dependency; the site only reads the output). Three shapes have no id: Kosovo gets
 XK, the code the casebook uses; Somaliland and Northern Cyprus are drawn as part of Somalia and
 Cyprus, the member states the United Nations recognises there and the host countries the
-casebook records. Antarctica is left out: no operation was hosted there, and it would take a
-fifth of the map's height.
+casebook records (the border between the two shapes is dropped, so each is one outline).
+Antarctica is left out: no operation was hosted there, and it would take a fifth of the map's
+height.
 """
 
 import argparse
 import json
 import math
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pycountry
@@ -142,20 +144,59 @@ def path_data(rings, to_svg):
     return "".join(parts).replace(" -", "-")
 
 
+def arc_ends(arcs, index):
+    """(first point, last point) of an arc as a ring uses it (reversed for ~index)."""
+    points = arcs[index] if index >= 0 else arcs[~index]
+    return (points[0], points[-1]) if index >= 0 else (points[-1], points[0])
+
+
+def merged_rings(arcs, geometries):
+    """
+    The rings of several shapes drawn as one country (Somalia and Somaliland): the arcs they
+    share, the border between them, are dropped, and the remaining arcs of the rings that
+    touched it joined end to start into new rings. Rings that share nothing stay as they are.
+    """
+    rings = [indexes for geometry in geometries for polygon in polygons(geometry) for indexes in polygon]
+    uses = Counter(index if index >= 0 else ~index for indexes in rings for index in indexes)
+    shared = {arc for arc, count in uses.items() if count > 1}
+    kept, loose = [], []
+    for indexes in rings:
+        if any((index if index >= 0 else ~index) in shared for index in indexes):
+            loose += [index for index in indexes if (index if index >= 0 else ~index) not in shared]
+        else:
+            kept.append(indexes)
+    starting_at = {arc_ends(arcs, index)[0]: index for index in loose}
+    while starting_at:
+        index = next(iter(starting_at.values()))
+        joined = []
+        while index is not None:
+            joined.append(index)
+            del starting_at[arc_ends(arcs, index)[0]]
+            index = starting_at.get(arc_ends(arcs, index)[1])
+        kept.append(joined)
+    return kept
+
+
 def build(topology):
     arcs = decoded_arcs(topology)
-    shapes = {}  # code -> [(Natural Earth name, [ring of projected points])]
+    geometries_of = {}  # code -> [geometry], more than one where shapes are drawn as one country
     for geometry in topology["objects"]["countries"]["geometries"]:
-        name = geometry["properties"]["name"]
-        if name in LEFT_OUT:
-            continue
-        rings = [
+        if geometry["properties"]["name"] not in LEFT_OUT:
+            geometries_of.setdefault(code_of(geometry), []).append(geometry)
+    shapes = {}  # code -> [(Natural Earth name, [ring of projected points])]
+    for code, geometries in geometries_of.items():
+        if len(geometries) == 1:
+            rings = [indexes for polygon in polygons(geometries[0]) for indexes in polygon]
+        else:
+            rings = merged_rings(arcs, geometries)
+        projected = [
             [equal_earth(*point) for point in piece]
-            for polygon in polygons(geometry)
-            for indexes in polygon
+            for indexes in rings
             for piece in split_at_antimeridian(ring(arcs, indexes))
         ]
-        shapes.setdefault(code_of(geometry), []).append((name, rings))
+        # The name of the shape with an ISO id, where several make one country.
+        name = next((g["properties"]["name"] for g in geometries if "id" in g), geometries[0]["properties"]["name"])
+        shapes[code] = [(name, projected)]
 
     every_point = [point for parts in shapes.values() for _, rings in parts for points in rings for point in points]
     left, right = min(x for x, _ in every_point), max(x for x, _ in every_point)
