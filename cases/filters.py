@@ -7,7 +7,8 @@ parameters narrow each other. Invalid values never raise: the form reports them 
 ignores that one parameter.
 
 The page stays within a fixed number of queries whatever the data: every option of the four
-linked facets (organisations, countries, challenges, objectives) is read in one UNION query,
+linked facets (organisations, countries, challenges, objectives), and of the contributing
+countries, is read in one UNION query,
 their counts in one more from the facet index (cases/facet_index.py), and the counts of the four
 case-study fields (region, mandate type, outcome, ongoing) in one grouped query.
 """

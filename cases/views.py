@@ -144,6 +144,7 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
             (form.fields[name].label if name in form.fields else name, errors) for name, errors in form.errors.items()
         ]
         context["facets"] = self.filterset.facets_cache
+        context["chosen_contributors"] = self.filterset.active.get("contributor", [])
         context["chips"] = self.filterset.chips()
         context.update(self.search_hints())
         # Cards show the figure the list is sorted by.

@@ -211,3 +211,17 @@ def test_contributor_filter_in_the_exports(client, contributions):
     response = client.get("/cases/export.csv?contributor=NG")
     rows = b"".join(response.streaming_content).decode().strip().splitlines()
     assert len(rows) - 1 == 2  # a header row, then one row per case study
+
+
+def test_filter_panel_offers_the_contributing_countries_with_the_chosen_one_checked(client, contributions):
+    page = client.get("/cases/?contributor=NG").content.decode()
+    panel = page.split('id="facet-contributor"', 1)[1].split("</details>", 1)[0]
+    offered = re.findall(r'value="(\w\w)"', panel)
+    expected = (
+        Contribution.objects.filter(case_study__status=Status.PUBLISHED)
+        .order_by("country__name")
+        .values_list("country__code", flat=True)
+        .distinct()
+    )
+    assert offered == list(expected) == ["GH", "NG"]
+    assert '<input type="checkbox" name="contributor" value="NG" checked>' in panel
