@@ -178,3 +178,12 @@ def test_countries_index_query_count_does_not_grow_with_rows(client):
             assert client.get("/countries/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 6
+
+
+def test_sitemap_lists_the_pages_of_countries_with_published_operations(client, sierra_leone):
+    make_country("GH", "Ghana")  # nothing published: no page worth listing
+    draft_only = make_country("TD", "Chad")
+    make_case(countries=[draft_only], status=Status.DRAFT)
+    sitemap = client.get("/sitemap.xml").content.decode()
+    listed = set(re.findall(r"/countries/(\w\w)/</loc>", sitemap))
+    assert listed == {"SL", "LR", "NG"}
