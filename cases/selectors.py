@@ -228,7 +228,7 @@ def case_studies_of_organization(organization):
 
 # A country page lists the first of its operations; the case-study list, filtered by the
 # country, pages through all of them (a country may host hundreds in a large casebook).
-COUNTRY_PAGE_ROWS = 50
+COUNTRY_PAGE_ROWS = 20
 
 
 def country_for_page(code):
