@@ -82,6 +82,15 @@ def pages_for(cases, samples):
         # The bibliography searched (one synthetic source in six is a "monograph") and filtered.
         ("sources_search", "/sources/?q=monograph (1 in 6)", "/sources/?q=monograph"),
         ("sources_filtered", "/sources/ kind and years", "/sources/?kind=book&year_from=1990&year_to=2010"),
+        ("country", "country page", f"/countries/{samples['country_code']}/"),
+        ("countries", "countries index", "/countries/"),
+        # What a click on the list's map gives: the list by one more host country.
+        (
+            "cases_map_country",
+            "/cases/ organisation + host country (map click)",
+            f"/cases/?organization={samples['organization_slug']}&country={samples['country_code']}",
+        ),
+        ("cases_contributor", "/cases/ by contributing country", f"/cases/?contributor={samples['country_code']}"),
         ("version", "case study, version 1", f"/cases/{samples['case_slug']}/v/1/"),
         ("history", "case study history", f"/cases/{samples['case_slug']}/history/"),
         (
@@ -328,6 +337,8 @@ def print_targets(results):
     for name, key, label in [
         ("cases_filtered", "cases_filtered_p95_ms", "/cases/ with three filters, p95 ms (miss)"),
         ("detail", "detail_p95_ms", "case study page, p95 ms (miss)"),
+        ("country", "detail_p95_ms", "country page, p95 ms (miss)"),
+        ("cases_map_country", "cases_filtered_p95_ms", "/cases/ after a click on the map, p95 ms (miss)"),
         ("search", "search_p95_ms", "search matching 1 in 10, p95 ms (miss)"),
         ("search_one", "search_p95_ms", "search matching one, p95 ms (miss)"),
     ]:

@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.syndication.views import Feed
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from cases.models import CaseStudy, Challenge, Organization, Source
+from cases.models import CaseStudy, Challenge, Contribution, Country, Organization, Source, published
 from cases.search_index import plain_text
 
 FEED_LENGTH = 50
@@ -111,10 +112,26 @@ class AboutSitemap(PublishedSitemap):
         return None
 
 
+class CountrySitemap(PublishedSitemap):
+    """Country pages: those of the countries with a published operation hosted or contributed to."""
+
+    changefreq = "monthly"
+    priority = 0.5
+
+    def items(self):
+        hosts = CaseStudy.countries.through.objects.filter(published("casestudy"), country=OuterRef("pk"))
+        contributors = Contribution.objects.filter(published("case_study"), country=OuterRef("pk"))
+        return Country.objects.filter(Exists(hosts) | Exists(contributors)).order_by("code").only("code")
+
+    def lastmod(self, item):
+        return None
+
+
 SITEMAPS = {
     "about": AboutSitemap,
     "cases": CaseStudySitemap,
     "organizations": OrganizationSitemap,
     "challenges": ChallengeSitemap,
     "sources": SourceSitemap,
+    "countries": CountrySitemap,
 }

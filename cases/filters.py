@@ -7,7 +7,8 @@ parameters narrow each other. Invalid values never raise: the form reports them 
 ignores that one parameter.
 
 The page stays within a fixed number of queries whatever the data: every option of the four
-linked facets (organisations, countries, challenges, objectives) is read in one UNION query,
+linked facets (organisations, countries, challenges, objectives), and of the contributing
+countries, is read in one UNION query,
 their counts in one more from the facet index (cases/facet_index.py), and the counts of the four
 case-study fields (region, mandate type, outcome, ongoing) in one grouped query.
 """
@@ -31,6 +32,7 @@ from cases.models import (
     CaseStudy,
     CaseStudyFacet,
     Challenge,
+    Contribution,
     Country,
     Objective,
     Organization,
@@ -182,9 +184,14 @@ def linked_options():
         )
         .annotate(facet=Value("country"))
         .values_list("facet", "pk", "code", "name"),
+        # Likewise the countries that contributed to one (the `contributor` filter's options).
+        Country.objects.filter(Exists(Contribution.objects.filter(published("case_study"), country=OuterRef("pk"))))
+        .annotate(facet=Value("contributor"))
+        .values_list("facet", "pk", "code", "name"),
     ]
-    choices = {name: [] for name in CaseStudyFilter.LINKED}
-    value_of_id = {name: {} for name in CaseStudyFilter.LINKED}
+    names = (*CaseStudyFilter.LINKED, "contributor")
+    choices = {name: [] for name in names}
+    value_of_id = {name: {} for name in names}
     parts = [part.order_by() for part in parts]
     for facet, pk, value, label in parts[0].union(*parts[1:], all=True):
         choices[facet].append((value, label))
@@ -223,6 +230,9 @@ class CaseStudyFilter(django_filters.FilterSet):
     )
     region = django_filters.MultipleChoiceFilter(choices=Region.choices, distinct=False, label="Region")
     country = CountryFilter(method="filter_country", label="Host country")
+    # Countries that sent troops, police, observers, funds or logistics (the casebook's
+    # Contribution rows). Not counted in the facet panel: the facet index has no rows for them.
+    contributor = CountryFilter(method="filter_contributor", label="Contributing country")
     challenge = django_filters.MultipleChoiceFilter(method="filter_challenge", label="Challenge")
     objective = django_filters.MultipleChoiceFilter(method="filter_objective", label="Objective")
     mandate_type = django_filters.MultipleChoiceFilter(
@@ -269,7 +279,7 @@ class CaseStudyFilter(django_filters.FilterSet):
             # The same for every request until the content changes.
             options = computed_once_per_version("linked-options", linked_options, kwargs.get("request"))
         self.linked = options
-        for name in self.LINKED:
+        for name in (*self.LINKED, "contributor"):
             # A callable: the form field then keeps a reference to the (long) list of options
             # instead of normalising and deep-copying it with every form.
             self.filters[name].extra["choices"] = self.linked.choices[name].copy
@@ -309,6 +319,10 @@ class CaseStudyFilter(django_filters.FilterSet):
     def filter_country(self, queryset, name, value: list[str]):
         linked = CaseStudy.countries.through.objects.filter(country__code__in=value)
         return queryset.filter(pk__in=linked.values("casestudy_id"))
+
+    def filter_contributor(self, queryset, name, value: list[str]):
+        linked = Contribution.objects.filter(country__code__in=value)
+        return queryset.filter(pk__in=linked.values("case_study_id"))
 
     def filter_challenge(self, queryset, name, value: list[str]):
         linked = CaseChallenge.objects.filter(challenge__slug__in=value)
@@ -389,6 +403,7 @@ class CaseStudyFilter(django_filters.FilterSet):
                 for value, label in choices[name]
             ]
             total = len(options)
+            every_option = options
             if total > LONG_FACET and name != expanded:
                 options = shortened(options)
             elif total > LONG_FACET:
@@ -404,6 +419,8 @@ class CaseStudyFilter(django_filters.FilterSet):
                     "name": name,
                     "label": self.filters[name].label,
                     "options": options,
+                    # The options shown or not (a map draws them all).
+                    "every_option": every_option,
                     "total": total,
                     "hidden": total - len(options),
                     "expanded": name == expanded and total > LONG_FACET,
@@ -535,7 +552,9 @@ class CaseStudyFilter(django_filters.FilterSet):
 
     def chips(self):
         """Active filters as (label, value label, query string without it) for removable chips."""
-        labels = {facet["name"]: {o["value"]: o["label"] for o in facet["options"]} for facet in self.facets_cache}
+        labels = {name: dict(options) for name, options in self.linked.choices.items()}
+        for facet in self.facets_cache:
+            labels[facet["name"]] = {option["value"]: option["label"] for option in facet["options"]}
         chips = []
         for name, value in self.active.items():
             values = value if isinstance(value, list) else [value]
@@ -556,6 +575,14 @@ class CaseStudyFilter(django_filters.FilterSet):
             role = dict(ORGANIZATION_ROLE_CHOICES)[self.chosen_role]
             return f"{self.filters[name].label} ({role.lower()})"
         return self.filters[name].label
+
+    def host_country_counts(self):
+        """
+        Every host country's option in the facet panel, shortened or not: its code, name, count
+        (the results choosing it would give, as beside its checkbox) and whether it is chosen.
+        The list's map draws these.
+        """
+        return next(facet["every_option"] for facet in self.facets_cache if facet["name"] == "country")
 
     @property
     def facets_cache(self):

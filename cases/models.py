@@ -546,6 +546,9 @@ class Country(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("cases:country_detail", args=[self.code])
+
 
 class Objective(models.Model):
     slug = models.SlugField(unique=True)

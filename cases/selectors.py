@@ -22,10 +22,12 @@ from cases.models import (
     CaseChallenge,
     CaseOrganization,
     CaseStudy,
+    CaseStudyFacet,
     Challenge,
     Citation,
     ContentVersion,
     Contribution,
+    Country,
     LegalInstrument,
     Organization,
     PageLink,
@@ -340,6 +342,74 @@ def case_studies_of_organization(organization):
         .for_list()
         .order_by("start_date", "title")
     )
+
+
+# A country page lists the first of its operations; the case-study list, filtered by the
+# country, pages through all of them (a country may host hundreds in a large casebook).
+COUNTRY_PAGE_ROWS = 20
+
+
+def country_for_page(code):
+    """A country by its ISO code, in either case; 404 for a code the casebook does not have."""
+    return get_object_or_404(Country, code=code.upper())
+
+
+def country_counts():
+    """
+    {country id: (operations hosted, operations contributed to)}, published ones, for every
+    country with either, in two grouped queries: hosts from the facet index (which holds
+    published case studies only), contributions from their own table.
+    """
+    hosted = CaseStudyFacet.objects.filter(facet="country").order_by().values_list("option").annotate(n=Count("*"))
+    contributed = (
+        Contribution.objects.filter(published("case_study"))
+        .order_by()
+        .values_list("country_id")
+        .annotate(n=Count("case_study_id", distinct=True))
+    )
+    counts = defaultdict(lambda: [0, 0])
+    for country_id, number in hosted:
+        counts[country_id][0] = number
+    for country_id, number in contributed:
+        counts[country_id][1] = number
+    return {country_id: tuple(numbers) for country_id, numbers in counts.items()}
+
+
+def country_list(counts):
+    """The countries with a published operation hosted or contributed to, by name, each with its two counts."""
+    countries = list(Country.objects.filter(pk__in=list(counts)).order_by("name"))
+    for country in countries:
+        country.hosted_count, country.contributed_count = counts[country.pk]
+    return countries
+
+
+def country_page(country):
+    """
+    The operations a country hosted and those it contributed to (the casebook's Contribution
+    rows), published ones only, oldest first: the first COUNTRY_PAGE_ROWS of each and how many
+    there are, in six queries.
+    """
+    hosted = CaseStudy.objects.published().filter(
+        pk__in=CaseStudy.countries.through.objects.filter(country=country).values("casestudy_id")
+    )
+    contributions = Contribution.objects.filter(published("case_study"), country=country)
+    return {
+        "hosted": hosted.for_list().order_by("start_date", "title", "id")[:COUNTRY_PAGE_ROWS],
+        "hosted_count": hosted.count(),
+        "contributions": contributions.select_related("case_study")
+        .only(
+            "role",
+            "peak_personnel",
+            "approximate",
+            "case_study__slug",
+            "case_study__title",
+            "case_study__acronym",
+            "case_study__start_date",
+            "case_study__end_date",
+        )
+        .order_by("case_study__start_date", "case_study__title", "case_study_id", "role")[:COUNTRY_PAGE_ROWS],
+        "contributed_count": contributions.values("case_study_id").distinct().count(),
+    }
 
 
 def case_challenges_of(challenge):

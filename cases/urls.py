@@ -16,6 +16,8 @@ urlpatterns = [
     path("cases/<slug:slug>/cite.bib", views.CaseStudyCitationView.as_view(), name="cite_bibtex"),
     path("cases/<slug:slug>/history/", views.RecordHistoryView.as_view(model=CaseStudy), name="history"),
     path("cases/<slug:slug>/v/<int:number>/", views.RecordVersionView.as_view(model=CaseStudy), name="version"),
+    path("countries/", views.CountryListView.as_view(), name="country_list"),
+    re_path(r"^countries/(?P<code>[A-Za-z]{2})/$", views.CountryDetailView.as_view(), name="country_detail"),
     path("organizations/", views.OrganizationListView.as_view(), name="organization_list"),
     path("organizations/<slug:slug>/", views.OrganizationDetailView.as_view(), name="organization_detail"),
     path(

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cases import bibliography, csl, exports, highwire, reports, search, selectors, un_figures, versions
+from cases import bibliography, csl, exports, highwire, maps, reports, search, selectors, un_figures, versions
 from cases.cache import computed_once_per_version
 from cases.filters import CaseStudyFilter, SourceFilter
 from cases.forms import ErrorReportForm
@@ -175,12 +175,18 @@ class CaseStudyListView(ForgivingPaginationMixin, FilterView):
             (form.fields[name].label if name in form.fields else name, errors) for name, errors in form.errors.items()
         ]
         context["facets"] = self.filterset.facets_cache
+        context["chosen_contributors"] = self.filterset.active.get("contributor", [])
         context["chips"] = self.filterset.chips()
         context.update(self.search_hints())
         # Cards show the figure the list is sorted by.
         context["sort"] = self.filterset.form.cleaned_data.get("sort", "") if self.filterset.is_bound else ""
         # The timeline draws the results on this page: it stays short, above what it depicts.
         context["chart"] = timeline_chart(page_rows(context["object_list"]))
+        context["map"] = maps.host_country_map(
+            self.filterset.host_country_counts(),
+            self.request.GET,
+            filtering_by_country="country" in self.filterset.active,
+        )
         return context
 
     def search_hints(self):
@@ -212,6 +218,46 @@ class CaseStudyDetailView(CiteAsMixin, DetailView):
         context["structured_data"] = selectors.case_study_structured_data(self.object)
         context["see_also"] = selectors.see_also(self.object)
         context["linked_from"] = selectors.what_links_here(self.object)
+        context["map"] = maps.host_countries_map(self.object)
+        return context
+
+
+class CountryListView(TemplateView):
+    """Every country with an operation hosted or contributed to, on a map and in a table."""
+
+    template_name = "cases/country_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Counting every host and contribution row is the costliest read here; only an edit changes it.
+        counts = computed_once_per_version("country-counts", selectors.country_counts, self.request)
+        context["countries"] = selectors.country_list(counts)
+        context["map"] = maps.hosts_map(context["countries"])
+        return context
+
+
+class CountryDetailView(DetailView):
+    """A country: the operations it hosted and those it contributed to."""
+
+    template_name = "cases/country_detail.html"
+    context_object_name = "country"
+
+    def get(self, request, *args, **kwargs):
+        # One address per country: its ISO code in capitals, as everywhere on the site.
+        if kwargs["code"] != kwargs["code"].upper():
+            return redirect("cases:country_detail", code=kwargs["code"].upper(), permanent=True)
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return selectors.country_for_page(self.kwargs["code"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.country_page(self.object))
+        context["map"] = maps.country_locator(self.object)
+        # The UN's figures for this country (uniformed personnel it sent, fatalities among its
+        # nationals, by mission) come in here once imported, rendered in the template's
+        # `un_data` block.
         return context
 
 

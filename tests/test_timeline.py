@@ -11,7 +11,8 @@ SVG = ""  # inline SVG in HTML carries no namespace
 
 
 def chart_svg(html):
-    start = html.index("<svg viewBox")
+    # The timeline's own figure: a list page also has a map.
+    start = html.index("<svg viewBox", html.index('<figure class="timeline-chart"'))
     return ET.fromstring(html[start : html.index("</svg>", start) + 6])
 
 
@@ -38,7 +39,10 @@ def test_list_timeline_follows_the_filters_with_links_colours_and_a_table(client
     fills = [a.find(f"{SVG}rect").get("fill") for a in links]
     assert fills[0] != fills[1]  # coloured by lead organisation
     assert links[1].find(f"{SVG}polygon") is not None and links[0].find(f"{SVG}polygon") is None  # open end
-    assert "The timeline as a table" in html and "Elsewhere" not in html.split("<svg viewBox")[1].split("</figure>")[0]
+    assert (
+        "The timeline as a table" in html
+        and "Elsewhere" not in html.split('<figure class="timeline-chart"')[1].split("</figure>")[0]
+    )
 
 
 def test_home_shows_the_timeline_of_all_published_missions(client):

@@ -49,9 +49,9 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "
 FORBIDDEN_SCHEMES = ("javascript:", "data:", "vbscript:")
 # Searches whose results, with highlighted snippets, show most payloads.
 SEARCHES = ["alert", "script", "click", "img onerror", "javascript", "window", "image", "href", "example", "cite"]
-# The site draws its own SVG inside these figures (the timeline, the charts of cases/charts.py);
-# SVG anywhere else is injected.
-SITE_CHARTS = {"timeline-chart", "chart"}
+# The site's own server-drawn figures (the timeline, the charts of cases/charts.py, the maps), the
+# only places an <svg> may appear (by a class of the figure); SVG anywhere else is injected.
+SITE_FIGURES = {"timeline-chart", "chart", "world-map"}
 FORBIDDEN_TAGS = {"iframe", "object", "embed", "svg", "math", "base", "frame", "frameset", "applet"}
 
 
@@ -262,7 +262,8 @@ class PageAudit(HTMLParser):
                 self.problems.append(f"<script> other than the site's own: {attrs!r}")
         if tag == "figure":
             self._figures.append(attributes.get("class") or "")
-        if tag in FORBIDDEN_TAGS and not (tag == "svg" and SITE_CHARTS & set(self._figures)):
+        in_site_figure = any(set(classes.split()) & SITE_FIGURES for classes in self._figures)
+        if tag in FORBIDDEN_TAGS and not (tag == "svg" and in_site_figure):
             self.problems.append(f"<{tag}> element: {attrs!r}")
         if tag == "meta" and "http-equiv" in attributes:
             self.problems.append(f"<meta http-equiv>: {attrs!r}")
@@ -300,6 +301,10 @@ def test_the_audit_catches_what_it_looks_for():
         audit(page.format('<figure class="timeline-chart"><svg role="img"><a href="/cases/x/"></a></svg></figure>'))
         == []
     )
+    assert (
+        audit(page.format('<figure class="world-map x"><svg role="group"><a href="/countries/SL/"></a></svg></figure>'))
+        == []
+    )
     assert audit(page.format('<script type="application/ld+json">{"headline": "\\u003Cb\\u003E"}</script>')) == []
     for bad in [
         "<script>alert(1)</script>",
@@ -309,6 +314,7 @@ def test_the_audit_catches_what_it_looks_for():
         "<svg></svg>",
         "<iframe></iframe>",
         '<figure class="timeline-chart"></figure><svg onload="alert(1)"></svg>',
+        '<figure class="world-mapping"><svg></svg></figure>',
         '<script type="application/ld+json">{"a": "</script><script>alert(1)</script>"}</script>',
         '<script type="application/ld+json">{"a": 1}; alert(1)</script>',
         '<script type="text/plain">alert(1)</script>',

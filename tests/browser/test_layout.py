@@ -8,6 +8,8 @@ PAGES = [
     "/",
     "/cases/",
     "/cases/kosovo-kfor/",
+    "/countries/SO/",
+    "/countries/",
     "/compare/?cases=kosovo-kfor&cases=somalia-amisom",
     "/sources/",
     "/about/methodology/",
