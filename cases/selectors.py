@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from cases import wiki_links
-from cases.charts import PALETTE, Point, Series, line_chart
+from cases.charts import PALETTE, Point, Series, bar_chart, line_chart
 from cases.citations import References, cited_keys
 from cases.models import (
     CaseChallenge,
@@ -284,6 +284,14 @@ def case_study_page(case, *, citations=None, sources=None, fatalities=None):
         for source in fatalities.sources:
             references.sources_by_key.setdefault(source.key, source)
         fatality_markers = format_html_join("", "{}", ((references.cite(source.key),) for source in fatalities.sources))
+    fatality_chart = fatalities and bar_chart(
+        fatalities.by_year,
+        chart_id=f"fatalities-{case.slug}",
+        title=f"Deaths of {case.acronym or case.title} personnel by year",
+        description="One bar per year, from the first recorded death to the last; the table lists the same counts.",
+        x_label="Year",
+        y_label="Deaths",
+    )
     lessons = references.render(case.rendered.get("lessons"))
     return {
         "summary": summary,
@@ -301,6 +309,7 @@ def case_study_page(case, *, citations=None, sources=None, fatalities=None):
         "contributions": contributions,
         "fatalities": fatalities,
         "fatality_markers": fatality_markers,
+        "fatality_chart": fatality_chart,
         "lessons": lessons,
         "general_citations": whole_record,
         "references": references,

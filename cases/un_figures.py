@@ -7,10 +7,10 @@ nationalities.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, F, Sum
 from django.db.models.functions import ExtractYear
 
-from cases.models import CaseStudy, Fatality, FatalityPersonnel, IncidentType, Source, published
+from cases.models import CaseStudy, Fatality, FatalityPersonnel, IncidentType, Source, UNContribution, published
 
 
 @dataclass
@@ -111,3 +111,54 @@ def nationals_fatalities(country):
         row["count"] += group["n"]
     rows = sorted(missions.values(), key=lambda row: (-row["count"], row["acronym"]))
     return NationalsFatalities(total=sum(row["count"] for row in rows), missions=rows, sources=sources)
+
+
+@dataclass
+class CountryContributions:
+    """Uniformed personnel a country sent to UN operations, as the UN's monthly data records them."""
+
+    # {"acronym", "case_study" (published, or None), "peak", "peak_month", "latest", "latest_month"},
+    # by mission, the largest peak first.
+    missions: list
+    # The latest month's total over all missions, with the country's rank among contributors,
+    # or None: {"total", "month", "rank"}.
+    latest: dict | None
+    sources: list
+
+
+def country_contributions(country):
+    """
+    The uniformed personnel a country contributed, by mission (its peak month and its latest
+    month) and over all missions in the latest month reported, from published datasets: three
+    queries, or one when there is nothing.
+    """
+    monthly = list(
+        UNContribution.objects.filter(published("source"), country=country)
+        .order_by()
+        .values("source", "mission_acronym", "case_study", "reporting_date", "rank")
+        .annotate(n=Sum(F("female_personnel") + F("male_personnel")))
+    )
+    if not monthly:
+        return None
+    case_studies = CaseStudy.objects.published().in_bulk({row["case_study"] for row in monthly} - {None})
+    sources = list(
+        Source.objects.filter(pk__in={row["source"] for row in monthly}).select_related("un_dataset").order_by("title")
+    )
+    missions, latest = {}, None
+    for row in sorted(monthly, key=lambda row: row["reporting_date"]):
+        if not row["mission_acronym"]:
+            # The latest-month dataset's rows are totals over every mission.
+            latest = {"total": row["n"], "month": row["reporting_date"], "rank": row["rank"]}
+            continue
+        case_study = case_studies.get(row["case_study"])
+        key = case_study.pk if case_study else row["mission_acronym"]
+        acronym = case_study.acronym if case_study else row["mission_acronym"]
+        mission = missions.setdefault(
+            key, {"acronym": acronym, "case_study": case_study, "peak": -1, "peak_month": None}
+        )
+        if row["n"] > mission["peak"]:
+            mission["peak"], mission["peak_month"] = row["n"], row["reporting_date"]
+        # Rows come oldest first: the last one seen is the latest month.
+        mission["latest"], mission["latest_month"] = row["n"], row["reporting_date"]
+    rows = sorted(missions.values(), key=lambda row: (-row["peak"], row["acronym"]))
+    return CountryContributions(missions=rows, latest=latest, sources=sources)

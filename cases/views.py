@@ -255,9 +255,9 @@ class CountryDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         context.update(selectors.country_page(self.object))
         context["map"] = maps.country_locator(self.object)
-        # The UN's figures for this country (uniformed personnel it sent, fatalities among its
-        # nationals, by mission) come in here once imported, rendered in the template's
-        # `un_data` block.
+        # The UN's own figures, from its open data where imported (cases/un_data.py).
+        context["un_contributions"] = un_figures.country_contributions(self.object)
+        context["nationals_fatalities"] = un_figures.nationals_fatalities(self.object)
         return context
 
 

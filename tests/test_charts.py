@@ -26,7 +26,7 @@ def table_rows(html, chart_id):
     figure = html[html.index(f'id="{chart_id}-title"') :]
     table = figure[figure.index("<tbody>") : figure.index("</tbody>")]
     return [
-        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
         for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
     ]
 

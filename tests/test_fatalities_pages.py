@@ -150,7 +150,7 @@ def test_every_figure_cites_the_dataset_source_with_licence_and_caveats(loaded, 
     assert "Data from before 2000 may not be complete." in section
 
 
-def test_every_country_of_the_casebook_gets_its_nationals_counts(loaded):
+def test_every_country_of_the_casebook_gets_its_nationals_counts(loaded, client):
     cases = shipped_case_studies()
     expected = defaultdict(lambda: defaultdict(set))
     for row in csv_rows():
@@ -174,6 +174,16 @@ def test_every_country_of_the_casebook_gets_its_nationals_counts(loaded):
         }
         assert shown == wanted, country.code
         assert figures.total == sum(wanted.values())
+        # And the country's page shows exactly these.
+        page = client.get(reverse("cases:country_detail", args=[country.code])).content.decode()
+        table = re.search(r'<table class="nationals-fatalities">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+        on_page = {}
+        for label, number in re.findall(r'<tr><th scope="row">(.*?)</th><td class="num">([\d,]+)</td></tr>', table):
+            linked = re.match(r'<a href="/cases/([^/]+)/#fatalities">', label)
+            on_page[linked.group(1) if linked else html.unescape(label)] = int(number.replace(",", ""))
+        assert on_page == wanted, country.code
+        total = re.search(r'data-figure="nationals-fatalities-total">([\d,]+)<', page).group(1)
+        assert int(total.replace(",", "")) == sum(wanted.values()), country.code
 
 
 def test_the_list_sorts_by_fatalities_with_missing_figures_last(loaded, client):

@@ -3,8 +3,10 @@
 import csv
 import datetime
 import json
+import re
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -526,3 +528,47 @@ def test_the_mission_page_runs_the_same_queries_however_many_fatalities(db, clie
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert Fatality.objects.filter(case_study=many).count() == 58
+
+
+def test_a_country_page_shows_its_personnel_by_mission_and_its_latest_rank(missions, tmp_path, client):
+    # France in UNOCI over three months (troops and staff officers added up per month), in a
+    # mission the casebook lacks, and the latest month over all missions.
+    rows = [
+        ["France", "1", "2", "250", "2011-01-31", "FRA", "148", "UNOCI", "troops"],
+        ["France", "2", "0", "250", "2011-01-31", "FRA", "5", "UNOCI", "staff_officer"],
+        ["France", "3", "10", "250", "2011-02-28", "FRA", "290", "UNOCI", "troops"],
+        ["France", "4", "1", "250", "2011-03-31", "FRA", "99", "UNOCI", "troops"],
+        ["France", "5", "0", "250", "2011-03-31", "FRA", "7", "UNIFIL", "troops"],
+    ]
+    import_un_data(
+        write_csv(tmp_path / "h.csv", rows, columns=HISTORICAL_COLUMNS), "contributions", last_update=HUB_UPDATE
+    )
+    latest = [["France", "40", "1", "FRA", "2023-09-30", "250.0", "560", "2", "600"]]
+    import_un_data(
+        write_csv(tmp_path / "l.csv", latest, columns=LATEST_COLUMNS), "latest-contributions", last_update=HUB_UPDATE
+    )
+
+    page = client.get("/countries/FR/").content.decode()
+
+    assert "had <strong>600</strong> uniformed personnel in UN operations, the 2nd largest contribution" in page
+    table = re.search(r'<table class="un-contributions">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    rows_shown = [
+        [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table)
+    ]
+    assert rows_shown == [["UNOCI", "300", "Feb 2011", "100", "Mar 2011"], ["UNIFIL", "7", "Mar 2011", "7", "Mar 2011"]]
+    assert f'<a href="{missions["UNOCI"].get_absolute_url()}">UNOCI</a>' in table
+    # Each figure cites its dataset, with the licence.
+    assert 'href="/sources/un-psdata-dpo-uchistorical/"' in page and 'href="/sources/un-psdata-dpo-uclatest/"' in page
+    assert "Licence:" in page
+
+
+def test_a_country_page_shows_no_unpublished_dataset(missions, tmp_path, client):
+    rows = [["France", "1", "2", "250", "2011-01-31", "FRA", "148", "UNOCI", "troops"]]
+    import_un_data(
+        write_csv(tmp_path / "h.csv", rows, columns=HISTORICAL_COLUMNS), "contributions", last_update=HUB_UPDATE
+    )
+    assert "Uniformed personnel sent to UN operations" in client.get("/countries/FR/").content.decode()
+    Source.objects.filter(un_contributions__isnull=False).update(status=Status.DRAFT)
+    cache.clear()
+    assert "Uniformed personnel sent to UN operations" not in client.get("/countries/FR/").content.decode()
