@@ -550,7 +550,11 @@ def comparison(slugs):
             "organizations",
             lambda c: "; ".join(f"{r.organization.acronym} ({r.get_role_display().lower()})" for r in c.roles.all()),
         ),
-        fact("Host countries", "countries", lambda c: ", ".join(country.name for country in c.countries.all())),
+        {
+            **fact("Host countries", "countries", lambda c: ", ".join(country.name for country in c.countries.all())),
+            # Each name links to its country's page.
+            "countries": True,
+        },
         fact("Region", "", lambda c: c.get_region_display()),
         fact("Mandate type", "mandate_type", lambda c: c.get_mandate_type_display()),
         fact("Start", "start_date", lambda c: c.start_display),
@@ -559,15 +563,25 @@ def comparison(slugs):
         peak("Peak authorised strength", StrengthFigure.Kind.AUTHORISED),
         peak("Peak deployed strength", StrengthFigure.Kind.DEPLOYED),
     ]
-    # UN fatalities come with the UN's own data, not yet imported: the row appears once a
-    # compared case study has the figure.
-    if any(getattr(case, "un_fatalities", None) is not None for case in cases):
+    # The UN's fatality figures, cited to the published datasets they are counted from: the row
+    # appears when a compared case study has one.
+    datasets = (
+        list(Source.objects.published().filter(fatalities__case_study__in=cases).distinct().order_by("key"))
+        if any(case.un_fatalities is not None for case in cases)
+        else []
+    )
+    if datasets:
+        for dataset in datasets:
+            references.sources_by_key.setdefault(dataset.key, dataset)
+        dataset_markers = format_html_join("", "{}", ((references.cite(dataset.key),) for dataset in datasets))
+        cells = [
+            {"case": case, "value": NOT_AVAILABLE, "marker": ""}
+            if case.un_fatalities is None
+            else {"case": case, "value": f"{case.un_fatalities:,}", "marker": dataset_markers}
+            for case in cases
+        ]
         rows.append(
-            fact(
-                "UN fatalities",
-                "un_fatalities",
-                lambda c: NOT_AVAILABLE if getattr(c, "un_fatalities", None) is None else f"{c.un_fatalities:,}",
-            )
+            {"label": "UN-recorded fatalities", "cells": cells, "differs": len({cell["value"] for cell in cells}) > 1}
         )
     rows += [
         fact("Outcome", "outcome", lambda c: c.get_outcome_display()),

@@ -92,4 +92,4 @@ def test_every_answer_matches_the_schema(api_schema, path, method, mode):
 
 
 def test_every_operation_is_fuzzed():
-    assert len(OPERATIONS) == 10 and ("/api/v1/case-studies/", "GET") in OPERATIONS
+    assert len(OPERATIONS) == 11 and ("/api/v1/case-studies/", "GET") in OPERATIONS

@@ -144,7 +144,7 @@ def test_duration_and_peak_strengths_side_by_side(client, pair):
 
 
 def test_no_fatalities_row_until_a_case_study_has_the_figure(client, pair):
-    assert "UN fatalities" not in compare(client, "first", "second").content.decode()
+    assert "UN-recorded fatalities" not in compare(client, "first", "second").content.decode()
 
 
 def test_strength_charts_side_by_side_on_one_scale(client, pair):

@@ -197,3 +197,47 @@ def test_the_list_sorts_by_fatalities_with_missing_figures_last(loaded, client):
 
 def test_loading_the_content_again_changes_nothing(loaded):
     assert load_content().changed == 0
+
+
+def test_compare_shows_each_missions_fatalities_cited_to_the_dataset(loaded, client):
+    expected = expected_by_mission()
+    page = client.get("/compare/?cases=sierra-leone-unamsil&cases=kosovo-kfor&cases=egypt-unef-i").content.decode()
+    row = re.search(r"<tr[^>]*>\s*<th scope=\"row\">UN-recorded fatalities.*?</tr>", page, re.S).group(0)
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    values = [re.sub(r"<sup.*?</sup>|<[^>]+>", "", cell).split()[-1] for cell in cells]
+    # KFOR is NATO's: the UN records no deaths for it.
+    assert values == [
+        f"{len(expected['sierra-leone-unamsil']['ids']):,}",
+        "n/a",
+        f"{len(expected['egypt-unef-i']['ids']):,}",
+    ]
+    number = re.search(r'href="#ref-(\d+)"', cells[0]).group(1)
+    assert re.search(rf'<li id="ref-{number}".*?Mission Fatalities', page, re.S)
+    assert 'href="#ref-' not in cells[1]
+
+
+def api_rows(client, **query):
+    rows, address = [], reverse("api:fatality-list") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    while address:
+        body = client.get(address).json()
+        rows += body["results"]
+        address = body["next"]
+    return rows
+
+
+def test_the_api_serves_the_same_counts_as_a_data_series(loaded, client):
+    expected = expected_by_mission()
+    figures = expected["sierra-leone-unamsil"]
+    rows = api_rows(client, case_study="sierra-leone-unamsil", page_size=200)
+    assert sum(row["deaths"] for row in rows) == len(figures["ids"])
+    by_year = defaultdict(int)
+    for row in rows:
+        by_year[row["year"]] += row["deaths"]
+        assert row["source"] == "un-psdata-dppadposs-fatalities" and row["mission_acronym"] == "UNAMSIL"
+    assert dict(by_year) == {year: len(ids) for year, ids in figures["years"].items()}
+    in_2000 = api_rows(client, case_study="sierra-leone-unamsil", year=2000)
+    assert sum(row["deaths"] for row in in_2000) == len(figures["years"][2000])
+    # Every death of the file is counted once, its mission named or not (the six people the file
+    # lists under two names of one country are one row each).
+    everything = api_rows(client, page_size=200)
+    assert sum(row["deaths"] for row in everything) == len({row["casualty_id"] for row in csv_rows()})

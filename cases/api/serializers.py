@@ -12,7 +12,18 @@ from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
-from cases.models import CaseStudy, Challenge, Country, DatePrecision, Organization, OrganizationRole, Region, Source
+from cases.models import (
+    CaseStudy,
+    Challenge,
+    Country,
+    DatePrecision,
+    FatalityPersonnel,
+    IncidentType,
+    Organization,
+    OrganizationRole,
+    Region,
+    Source,
+)
 
 
 def site_url(path):
@@ -148,3 +159,22 @@ class SourceSerializer(serializers.ModelSerializer):
 
     def get_page(self, source) -> str:
         return site_url(source.get_absolute_url())
+
+
+class FatalityCountSerializer(serializers.Serializer):
+    """Deaths recorded by the UN's fatalities dataset, counted for one combination of the fields."""
+
+    case_study = serializers.SlugField(
+        source="case_study_slug", allow_null=True, help_text="The published case study; null if none."
+    )
+    mission_acronym = serializers.CharField(help_text="The mission as the dataset names it.")
+    year = serializers.IntegerField(help_text="Year of the incidents.")
+    incident_type = serializers.ChoiceField(choices=IncidentType.choices)
+    personnel_type = serializers.ChoiceField(choices=FatalityPersonnel.choices)
+    nationality = serializers.CharField(
+        source="nationality_code",
+        allow_null=True,
+        help_text="ISO 3166-1 alpha-2 of the nationals' country; null if undetermined or historical.",
+    )
+    deaths = serializers.IntegerField(help_text="Distinct casualties (persons).")
+    source = serializers.CharField(source="source_key", help_text="The dataset's source key: /api/v1/sources/<key>/.")

@@ -11,6 +11,7 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("challenges", views.ChallengeViewSet, basename="challenge")
 router.register("countries", views.CountryViewSet, basename="country")
 router.register("sources", views.SourceViewSet, basename="source")
+router.register("fatalities", views.FatalityViewSet, basename="fatality")
 
 urlpatterns = [
     path("openapi.json", views.SchemaView.as_view(), name="schema"),

@@ -5,7 +5,10 @@ content changes (after the throttle has counted the request).
 
 import hashlib
 
-from django.db.models import Exists, OuterRef
+import django_filters
+from django import forms
+from django.db.models import Case, Count, Exists, F, OuterRef, When
+from django.db.models.functions import ExtractYear
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
@@ -13,7 +16,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
 from cases.api import serializers
@@ -21,7 +24,7 @@ from cases.api.throttling import AnonymousReaderThrottle
 from cases.cache import computed_once_per_version
 from cases.exports import case_study_rows_by_id
 from cases.filters import CaseStudyFilter
-from cases.models import CaseStudy, Challenge, Country, Organization, Source, published
+from cases.models import CaseStudy, Challenge, Country, Fatality, Organization, Source, published
 from cases.views import without_empty_values
 
 # What a slug can be (Django's slug converter): anything else is no record's address.
@@ -144,6 +147,62 @@ class SourceViewSet(ReadOnlyViewSet):
     lookup_value_regex = "[a-z0-9-]+"
     filter_backends = [DjangoFilterBackend]
     filterset_fields = ["kind"]
+
+
+class YearFilter(django_filters.NumberFilter):
+    # A whole year the calendar has: anything else is a 400 naming the parameter, not a crash.
+    field_class = forms.IntegerField
+
+
+class FatalityFilter(django_filters.FilterSet):
+    case_study = django_filters.CharFilter(field_name="case_study__slug", help_text="A case study's slug.")
+    mission_acronym = django_filters.CharFilter(help_text="The mission as the dataset names it, e.g. UNEF.")
+    nationality = django_filters.CharFilter(
+        field_name="nationality_country__code", lookup_expr="iexact", help_text="ISO 3166-1 alpha-2."
+    )
+    year = YearFilter(field_name="incident_date__year", min_value=1, max_value=9999, help_text="Year of the incidents.")
+
+    class Meta:
+        model = Fatality
+        fields = ["case_study", "mission_acronym", "nationality", "year"]
+
+
+class FatalityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """
+    The UN's recorded deaths of peacekeeping and political mission personnel, as counts by
+    mission, year, incident type, personnel type and nationality, from the published datasets
+    (each row names its source). A case study is named only when it is published.
+    """
+
+    serializer_class = serializers.FatalityCountSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = FatalityFilter
+
+    def get_queryset(self):
+        # A death counts whatever the casebook holds; a draft case study is never named.
+        named = Case(When(published("case_study"), then=F("case_study__slug")), default=None)
+        return (
+            Fatality.objects.filter(published("source"))
+            .annotate(year=ExtractYear("incident_date"))
+            .values(
+                "mission_acronym",
+                "year",
+                "incident_type",
+                "personnel_type",
+                case_study_slug=named,
+                nationality_code=F("nationality_country__code"),
+                source_key=F("source__key"),
+            )
+            .annotate(deaths=Count("casualty_id", distinct=True))
+            .order_by("year", "mission_acronym", "incident_type", "personnel_type", "nationality_code", "source_key")
+        )
+
+    def list(self, request, *args, **kwargs):
+        address = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        data = computed_once_per_version(
+            f"api:{address}", lambda: super(FatalityViewSet, self).list(request, *args, **kwargs).data, request
+        )
+        return Response(data)
 
 
 _schema = None
