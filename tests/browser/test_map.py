@@ -5,10 +5,23 @@ import re
 from playwright.sync_api import expect
 
 
-def test_reader_follows_a_host_country_on_the_mission_map_to_its_page_by_mouse_and_keyboard(
+def test_reader_reads_the_chart_table_and_follows_a_host_country_on_the_mission_map_by_mouse_and_keyboard(
     live_server, page, casebook
 ):
     page.goto(f"{live_server.url}/cases/sierra-leone-unamsil/")
+    # The fatalities chart's table alternative, opened as a reader would, adds up to the total.
+    fatalities = page.locator("section.fatalities")
+    fatalities.get_by_text("The chart as a table").click()
+    rows = fatalities.locator("table.fatalities-by-year tbody tr")
+    expect(rows.first).to_be_visible()
+    by_year = {
+        row.locator("th").inner_text(): int(row.locator("td").inner_text().replace(",", "")) for row in rows.all()
+    }
+    total = int(fatalities.locator("[data-figure='fatalities-total']").inner_text().replace(",", ""))
+    assert sum(by_year.values()) == total and "2000" in by_year
+    bars = fatalities.locator("svg rect[aria-label]")
+    expect(bars).to_have_count(len(by_year))
+
     host = (
         page.locator("#host-map-title")
         .locator("xpath=ancestor::*[name()='svg']")
