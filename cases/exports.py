@@ -364,14 +364,14 @@ def json_chunks(rows):
 MAX_NAME_LENGTH = 150
 
 
-def download_name(filterset, extension, day=None):
+def download_name(filterset, extension, day=None, subject="case-studies"):
     """
     A file name that says what was filtered and when, e.g.
     casebook-case-studies-organization-un-region-africa-2026-12-01.csv: each valid filter as its
     parameter and values, in the list's order of filters; the organisations' role when it is
     not "lead"; long names shortened (the date is always kept).
     """
-    parts = ["casebook-case-studies"]
+    parts = [f"casebook-{subject}"]
     active = filterset.active
     for name in filterset.filters:
         if name not in active:

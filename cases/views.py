@@ -497,7 +497,7 @@ class CaseStudyExportView(View):
 
 
 class BibliographyExportView(View):
-    """Sources as BibTeX, RIS or CSL-JSON: all of them, one kind (?kind=), or chosen keys (?key=...)."""
+    """Sources as BibTeX, RIS or CSL-JSON: one, chosen keys (?key=...), or the bibliography as /sources/ filters it."""
 
     # fmt -> (writer, content type)
     FORMATS = {
@@ -507,19 +507,22 @@ class BibliographyExportView(View):
     }
 
     def get(self, request, fmt, key=None):
-        sources = Source.objects.published().order_by("key")
+        sources = Source.objects.published()
         if key is not None:
             sources = sources.filter(key=key)
             if not sources:
                 raise Http404("No such source.")
-        if request.GET.getlist("key"):
-            sources = sources.filter(key__in=request.GET.getlist("key")[:500])
-        if request.GET.get("kind"):
-            sources = sources.filter(kind=request.GET["kind"])
-        name = key or "casebook-sources"
+            name = f"{key}.{fmt}"
+        else:
+            if request.GET.getlist("key"):
+                sources = sources.filter(key__in=request.GET.getlist("key")[:500])
+            # The bibliography's own filters, as /sources/ reads them (values it cannot read are ignored).
+            filterset = SourceFilter(without_empty_values(request.GET), queryset=sources, request=request)
+            sources = filterset.qs
+            name = exports.download_name(filterset, fmt, subject="sources")
         write, content_type = self.FORMATS[fmt]
-        response = HttpResponse(write(sources), content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        response = HttpResponse(write(sources.order_by("key")), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
 

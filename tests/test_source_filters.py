@@ -153,3 +153,19 @@ def test_the_list_is_a_fixed_number_of_queries(client, params):
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert counts[1] <= 7, counts
+
+
+def test_the_filtered_bibliography_downloads_as_it_is_listed(client, bibliography):
+    query = "q=sierra+leone&year_from=2000"
+    listed = listed_titles(client.get(f"/sources/?{query}"))
+    assert listed == ["Report of the Secretary-General on Sierra Leone"]
+    page = client.get(f"/sources/?{query}").content.decode()
+    assert f'href="/sources/export.json?{query.replace("&", "&amp;")}"' in page
+    response = client.get(f"/sources/export.json?{query}")
+    assert [item["title"] for item in response.json()] == listed
+    assert re.fullmatch(
+        r'attachment; filename="casebook-sources-q-sierra-leone-year_from-2000-\d{4}-\d\d-\d\d\.json"',
+        response["Content-Disposition"],
+    )
+    bibtex = client.get(f"/sources/export.bib?{query}").content.decode()
+    assert "S/2000/13" in bibtex and "Berman" not in bibtex

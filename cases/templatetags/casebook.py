@@ -41,9 +41,12 @@ REFERENCE_FORMATS = (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))
 
 
 @register.inclusion_tag("includes/reference_exports.html")
-def reference_exports(references=None, kind=""):
-    """Links to a page's references in each format; without them, to every source (or those of one kind)."""
-    query = QueryDict(mutable=True)
+def reference_exports(references=None, kind="", filters=""):
+    """
+    Links to a page's references in each format; without them, to every source, those of one
+    kind, or those the bibliography's `filters` (its query string) choose.
+    """
+    query = QueryDict(filters, mutable=True)
     if references is not None:
         query.setlist("key", [entry.source.key for entry in references.entries])
     if kind:
