@@ -11,11 +11,18 @@ Signed-in staff always get fresh, uncached pages (marked private).
 """
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.cache import get_cache_key, learn_cache_key, patch_cache_control, set_response_etag
+from django.utils.cache import (
+    get_cache_key,
+    get_conditional_response,
+    learn_cache_key,
+    patch_cache_control,
+    set_response_etag,
+)
 
 from cases.models import ContentVersion
 
@@ -119,3 +126,31 @@ class PublicPageCacheMiddleware:
             cache.set(key, response, settings.CACHE_SECONDS)
             response["X-Cache"] = "miss"
         return response
+
+
+class CachedPageShortcutMiddleware:
+    """
+    Answer a reader who carries no session from the page cache before the session, CSRF,
+    authentication and message middleware run, as whitenoise answers for static files: with no
+    session cookie the reader is anonymous, and a cached page is what PublicPageCacheMiddleware
+    would return further in, for a fraction of the work. A miss, a signed-in editor or a pending
+    message goes the long way, where the page is rendered and stored.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method in ("GET", "HEAD")
+            and not request.path.startswith(EXCLUDED_PREFIXES)
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and CookieStorage.cookie_name not in request.COOKIES
+        ):
+            key = get_cache_key(request, _key_prefix(request), "GET", cache=cache)
+            cached = cache.get(key) if key else None
+            if cached is not None:
+                cached["X-Cache"] = "hit"
+                # What ConditionalGetMiddleware does further in: a matching If-None-Match is a 304.
+                return get_conditional_response(request, etag=cached.get("ETag"), response=cached)
+        return self.get_response(request)

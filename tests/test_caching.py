@@ -2,6 +2,8 @@
 
 import pytest
 import reversion
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases import history
@@ -42,6 +44,27 @@ def test_second_anonymous_request_is_served_from_the_cache(client, casebook):
     assert first["X-Cache"] == "miss" and second["X-Cache"] == "hit"
     assert first.content == second.content
     assert "public" in second["Cache-Control"]
+
+
+def test_a_reader_without_a_session_is_answered_before_the_session_work(client, casebook, django_assert_num_queries):
+    client.get(reverse("cases:list"))
+    # The content version is the only read: no session, no user, no page work.
+    with django_assert_num_queries(1):
+        hit = client.get(reverse("cases:list"))
+    assert hit["X-Cache"] == "hit"
+    # Its headers are the page's own, security headers included, and a matching ETag is a 304.
+    assert "Content-Security-Policy" in hit and hit["X-Frame-Options"] == "DENY"
+    assert client.get(reverse("cases:list"), HTTP_IF_NONE_MATCH=hit["ETag"]).status_code == 304
+
+
+def test_a_reader_with_a_session_takes_the_long_way(client, casebook):
+    client.get(reverse("cases:list"))
+    client.cookies["sessionid"] = "not-a-session"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("cases:list"))
+    # The session is looked up (it could be an editor's); still anonymous, the inner cache answers.
+    assert any("django_session" in query["sql"] for query in queries.captured_queries)
+    assert response["X-Cache"] == "hit"
 
 
 def test_conditional_requests_get_304(client, casebook):
