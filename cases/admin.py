@@ -307,6 +307,7 @@ class PublishableAdmin(DatesExplainedMixin, VersionAdmin):
             proposal = editorial.open_proposal(obj)
             if proposal is not None and proposal.state == ProposalState.SUBMITTED:
                 context["proposal_to_review"] = proposal
+        context["can_publish"] = request.user.has_perm(self.model.publish_permission())
         context["history_url"] = (
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]) if obj else ""
         )
@@ -422,8 +423,58 @@ class PublishableAdmin(DatesExplainedMixin, VersionAdmin):
                 self.admin_site.admin_view(self.restore_view),
                 name="{}_{}_restore".format(*info),
             ),
+            path(
+                "<path:object_id>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="{}_{}_review".format(*info),
+            ),
             *super().get_urls(),
         ]
+
+    # -- review of a record submitted for the first time ---------------------------------------
+
+    def review_view(self, request, object_id):
+        """
+        What a reviewer reads before publishing a record waiting for review: all of it, as an
+        addition (changes to a published record are proposals, reviewed on their own page), who
+        submitted it and when, what stops it being published, and the two decisions.
+        """
+        obj = self._object_or_404(request, object_id)
+        if request.method == "POST":
+            return self._review_decision(request, obj)
+        model = type(obj)
+        current = history.RecordState(model, editorial.capture(obj, editorial.followed_keys(obj)), obj.pk)
+        waiting = obj.status == Status.REVIEW
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Review “{obj}”",
+            "record": obj,
+            "changes": history.compare(history.RecordState.nothing(model), current),
+            "accessibility_warnings": accessibility.warnings_for(model, current.field_dict),
+            "problems": obj.publication_problems() if waiting else [],
+            "decisions": obj.allowed_transitions(request.user) if waiting else [],
+        }
+        return TemplateResponse(request, "admin/cases/record_review.html", context)
+
+    def _review_decision(self, request, obj):
+        target = request.POST.get("decision")
+        comment = request.POST.get("comment", "").strip()
+        if obj.status != Status.REVIEW or target not in (Status.PUBLISHED, Status.DRAFT):
+            self.message_user(request, "This record is not waiting for review.", messages.ERROR)
+            return redirect(request.path)
+        if target == Status.DRAFT and not comment:
+            self.message_user(request, "Say what should change before returning it to its editor.", messages.ERROR)
+            return redirect(request.path)
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            # The reviewer's comment stays in the record's history, where its editor reads it.
+            outcome = f"Returned to draft: {comment}" if target == Status.DRAFT else "Published after review"
+            reversion.set_comment(outcome)
+            done = self._transition(request, obj, target)
+        if done and target == Status.PUBLISHED:
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
+        return redirect(request.path)
 
     def _object_or_404(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))

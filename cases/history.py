@@ -131,6 +131,13 @@ class RecordState:
         }
 
     @classmethod
+    def nothing(cls, model):
+        """The state before a record existed: compared with it, all of a new record is an addition."""
+        state = cls.__new__(cls)
+        state.model, state.field_dict, state.rows = model, {}, {}
+        return state
+
+    @classmethod
     def of_version(cls, version):
         return cls(version.content_type.model_class(), snapshot_of_version(version), version.object_id)
 

@@ -435,6 +435,10 @@ class Publishable(models.Model):
     def get_admin_url(self):
         return reverse(f"admin:{self._meta.app_label}_{self._meta.model_name}_change", args=[self.pk])
 
+    def get_review_url(self):
+        """Where a reviewer reads a record waiting for review and decides (cases/admin.py)."""
+        return reverse(f"admin:{self._meta.app_label}_{self._meta.model_name}_review", args=[self.pk])
+
     @classmethod
     def publish_permission(cls):
         return f"{cls._meta.app_label}.publish_{cls._meta.model_name}"

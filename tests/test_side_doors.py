@@ -115,6 +115,11 @@ def test_no_editor_post_anywhere_in_the_admin_changes_what_readers_see(client, e
                 client.post(urls["delete"], {"post": "yes"})
                 posted += 1
             if hasattr(obj, "publish_permission"):
+                # The review page's two decisions (a reviewer's publish among them).
+                review = reverse("admin:{}_{}_review".format(*info), args=[obj.pk])
+                for decision in Status.values:
+                    client.post(review, {"decision": decision, "comment": MARKER})
+                    posted += 1
                 for version in history.versions_of(obj):
                     restore = reverse("admin:{}_{}_restore".format(*info), args=[obj.pk, version.pk])
                     client.post(restore, {"confirmed": "1"})
