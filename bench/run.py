@@ -16,6 +16,7 @@ import json
 import math
 import os
 import platform
+import re
 import secrets
 import shutil
 import sys
@@ -44,14 +45,19 @@ FLOOR = "floor"
 MODES = ("miss", "hit")
 CACHE_BUSTER = "bench"
 
-# Targets at 50,000 case studies, for reference.
+# Targets at 50,000 case studies: every public page under PAGE_P95_MS at p95 on a cache miss,
+# searches under SEARCH_P95_MS; cached pages at CACHED_RATIO_TO_STATIC of the rate a static
+# file is served at through the same stack (its ceiling); each worker under WORKER_PEAK_RSS_MB.
 TARGETS = {
-    "cases_filtered_p95_ms": 80,
-    "detail_p95_ms": 40,
-    "search_p95_ms": 120,
-    "cached_ratio_to_floor": 0.5,
+    "page_p95_ms": 50,
+    "search_p95_ms": 80,
+    "cached_ratio_to_static": 0.8,
     "worker_peak_rss_mb": 150,
 }
+# Searches (their own, looser target) and whole-file downloads (measured, no target: a file of
+# every case study is not a page).
+SEARCH_PAGES = {"search", "search_one", "search_page", "search_kind", "search_misspelt", "sources_search"}
+DOWNLOADS = {"export_csv"}
 # The pages the page cache should serve at close to the floor's speed.
 CACHED_PAGES = ["home", "cases", "detail", "organization"]
 
@@ -203,6 +209,12 @@ def worker_peak(server):
     return max((worker["peak_rss_mb"] for worker in server.memory()["workers"] if worker), default=None)
 
 
+def stylesheet_path(port, args):
+    """The address of the site's stylesheet as pages link it (its name carries its hash)."""
+    match = re.search(r'<link rel="stylesheet" href="([^"]+\.css)"', get(port, "/", timeout=args.timeout).body.decode())
+    return match.group(1) if match else None
+
+
 def measure_all(server, pages, args, measured):
     """
     Every page in both modes, each page right after a measure of the floor: other work on the
@@ -211,6 +223,7 @@ def measure_all(server, pages, args, measured):
     """
     token = secrets.token_hex(4)
     floor_path = pages[-1][2]
+    static_path = stylesheet_path(server.port, args)
     for name, label, path in [pages[-1], *pages[:-1]]:
         entry = measured.setdefault(name, {"label": label, "path": path})
         first = get(server.port, path, timeout=args.timeout)
@@ -221,12 +234,17 @@ def measure_all(server, pages, args, measured):
             entry["note"] = f"answered {first.status}, not 200"
         floor = measure_page(server.port, floor_path, "hit", args, token)
         entry["floor_rps_before"] = floor["rps"]
+        # The stack's ceiling: a static file whitenoise serves through the same gunicorn.
+        static = measure_page(server.port, static_path, "hit", args, token) if static_path else {"rps": None}
+        entry["static_rps_before"] = static["rps"]
         for mode in MODES:
             print(f"  {label:<34} {mode:<5}...", end="", flush=True)
             figures = measure_page(server.port, path, mode, args, token)
             figures["worker_peak_rss_mb_after"] = worker_peak(server)
             if figures["rps"] and floor["rps"]:
                 figures["ratio_to_floor"] = round(figures["rps"] / floor["rps"], 3)
+            if figures["rps"] and static["rps"]:
+                figures["ratio_to_static"] = round(figures["rps"] / static["rps"], 3)
             entry[mode] = figures
             print(f" p95 {figures['p95_ms']} ms, {figures['rps']} req/s (floor {floor['rps']} req/s)", flush=True)
 
@@ -281,7 +299,7 @@ def print_table(result):
     load = result["load_average_before"][0]
     if load > 0.5:
         print(f"  note: the machine was already busy before the run (load average {load:.2f})")
-    columns = ["p50 ms", "p95 ms", "p99 ms", "req/s", "/floor", "alone", "KB", "peak MB", "err"]
+    columns = ["p50 ms", "p95 ms", "p99 ms", "req/s", "/floor", "/static", "alone", "KB", "peak MB", "err"]
     header = f"  {'page':<34}{'cache':<6}" + "".join(f"{column:>9}" for column in columns)
     print(header)
     print("  " + "-" * (len(header) - 2))
@@ -300,6 +318,7 @@ def print_table(result):
                 fmt(figures["p99_ms"]),
                 fmt(figures["rps"]),
                 fmt(figures.get("ratio_to_floor"), 3),
+                fmt(figures.get("ratio_to_static"), 3),
                 fmt(figures["solo_p50_ms"]),
                 fmt((figures.get("mean_bytes") or 0) / 1024),
                 fmt(figures["worker_peak_rss_mb_after"], 0),
@@ -313,6 +332,9 @@ def print_table(result):
     print(f"  peak memory per worker (VmHWM) at the end: {peaks} MB")
     if floors:
         print(f"  floor measured before each page: {min(floors):.0f} to {max(floors):.0f} req/s")
+    statics = [entry["static_rps_before"] for entry in result["pages"].values() if entry.get("static_rps_before")]
+    if statics:
+        print(f"  static file measured before each page: {min(statics):.0f} to {max(statics):.0f} req/s")
 
 
 def fmt(value, digits=1):
@@ -326,32 +348,29 @@ def print_targets(results):
     result = max(results, key=lambda r: r["cases"])
     pages = result["pages"]
     note = "" if result["cases"] >= 50000 else f" [at {result['cases']:,}, not 50,000]"
+    missed = 0
 
     def line(label, value, target, ok, digits=1):
+        nonlocal missed
         mark = "-" if value is None else ("ok" if ok else "MISSED")
-        print(f"  {label:<44} target {target:<8} measured {fmt(value, digits):<8} {mark}{note}")
+        missed += mark == "MISSED"
+        print(f"  {label:<52} target {target:<8} measured {fmt(value, digits):<8} {mark}{note}")
 
-    def figure(name, mode, key):
-        return pages.get(name, {}).get(mode, {}).get(key)
-
-    for name, key, label in [
-        ("cases_filtered", "cases_filtered_p95_ms", "/cases/ with three filters, p95 ms (miss)"),
-        ("detail", "detail_p95_ms", "case study page, p95 ms (miss)"),
-        ("country", "detail_p95_ms", "country page, p95 ms (miss)"),
-        ("cases_map_country", "cases_filtered_p95_ms", "/cases/ after a click on the map, p95 ms (miss)"),
-        ("search", "search_p95_ms", "search matching 1 in 10, p95 ms (miss)"),
-        ("search_one", "search_p95_ms", "search matching one, p95 ms (miss)"),
-    ]:
-        value = figure(name, "miss", "p95_ms")
-        line(label, value, f"< {TARGETS[key]}", value is not None and value < TARGETS[key])
+    for name, entry in pages.items():
+        if name == FLOOR or name in DOWNLOADS or "skipped" in entry:
+            continue
+        key = "search_p95_ms" if name in SEARCH_PAGES else "page_p95_ms"
+        value = entry.get("miss", {}).get("p95_ms")
+        line(f"{entry['label']}, p95 ms (miss)", value, f"< {TARGETS[key]}", value is not None and value < TARGETS[key])
+    target = TARGETS["cached_ratio_to_static"]
     for name in CACHED_PAGES:
-        ratio = figure(name, "hit", "ratio_to_floor")
-        target = TARGETS["cached_ratio_to_floor"]
-        label = f"{pages.get(name, {}).get('label', name)}: req/s / floor (hit)"
+        ratio = pages.get(name, {}).get("hit", {}).get("ratio_to_static")
+        label = f"{pages.get(name, {}).get('label', name)}: req/s / static file (hit)"
         line(label, ratio, f">= {target}", (ratio or 0) >= target, digits=3)
     peak = max((w["peak_rss_mb"] for w in result.get("memory", {}).get("workers", []) if w), default=None)
     limit = TARGETS["worker_peak_rss_mb"]
     line("peak memory per worker, MB", peak, f"< {limit}", peak is not None and peak < limit)
+    print(f"  {missed} target{'s' if missed != 1 else ''} missed.")
 
 
 def positive(limit):
