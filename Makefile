@@ -36,6 +36,7 @@ $(SECRET_KEY_FILE):
 run: install $(SECRET_KEY_FILE)
 	$(LOCAL) $(BIN)/python manage.py migrate --noinput
 	$(LOCAL) $(BIN)/python manage.py load_content
+	$(LOCAL) $(BIN)/python manage.py release_data
 	$(LOCAL) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "First editor account: DJANGO_DEBUG=true $(BIN)/python manage.py create_account NAME --role editor (or --role reviewer), then sign in at http://$(HOST):$(PORT)/admin/"
 	$(LOCAL) exec $(GUNICORN)
@@ -44,6 +45,7 @@ run: install $(SECRET_KEY_FILE)
 dev: install
 	$(DEV) $(BIN)/python manage.py migrate --noinput
 	$(DEV) $(BIN)/python manage.py load_content
+	$(DEV) $(BIN)/python manage.py release_data
 	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the tests: SQLite, then PostgreSQL where one answers at 127.0.0.1:5432 (required when CI=true)

@@ -7,12 +7,12 @@ import gzip
 import io
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.views.generic import TemplateView
 
-from cases import datapackage, releases
+from cases import datapackage
 from cases.models import DataRelease
 
 app_name = "downloads"
@@ -32,10 +32,9 @@ def release_summary(release):
     }
 
 
-def changelog_releases(request):
-    """The versions, newest first, the current one made if the content changed since the last."""
-    releases.latest_release(request)
-    return DataRelease.objects.defer("data").order_by("-number")
+def changelog_releases():
+    """The versions, newest first (`manage.py release_data` makes them)."""
+    return DataRelease.objects.defer("data", "record_hashes").order_by("-number")
 
 
 class DownloadsView(TemplateView):
@@ -43,8 +42,9 @@ class DownloadsView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        versions = list(changelog_releases(self.request)[:CHANGELOG_LENGTH])
-        context.update({"latest": versions[0], "versions": versions, "columns": datapackage.COLUMNS})
+        versions = list(changelog_releases()[:CHANGELOG_LENGTH])
+        latest = versions[0] if versions else None
+        context.update({"latest": latest, "versions": versions, "columns": datapackage.COLUMNS})
         return context
 
 
@@ -54,13 +54,16 @@ def datapackage_json(request):
 
 def changelog_json(request):
     return JsonResponse(
-        {"versions": [release_summary(release) for release in changelog_releases(request)]},
+        {"versions": [release_summary(release) for release in changelog_releases()]},
         json_dumps_params={"indent": 1, "ensure_ascii": False},
     )
 
 
 def dump_latest(request):
-    return redirect("downloads:dump", releases.latest_release(request).number)
+    latest = changelog_releases().first()
+    if latest is None:
+        raise Http404("No version of the casebook has been released yet.")
+    return redirect("downloads:dump", latest.number)
 
 
 def dump(request, number):
@@ -81,7 +84,7 @@ def _decompressed(data, chunk_size=256 * 1024):
 
 def dump_checksum(request, number):
     """The checksum in the form `sha256sum --check` reads."""
-    release = get_object_or_404(DataRelease.objects.defer("data"), number=number)
+    release = get_object_or_404(DataRelease.objects.defer("data", "record_hashes"), number=number)
     response = HttpResponse(f"{release.sha256}  {release.file_name}\n", content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{release.file_name}.sha256"'
     return response

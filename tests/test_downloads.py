@@ -8,6 +8,7 @@ import json
 
 import frictionless
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -120,7 +121,16 @@ def dump_of(client, number):
     return b"".join(response.streaming_content)
 
 
+def release():
+    out = io.StringIO()
+    call_command("release_data", stdout=out)
+    return out.getvalue()
+
+
 def test_the_dump_is_versioned_with_a_checksum_and_a_changelog(client, casebook, django_capture_on_commit_callbacks):  # noqa: F811
+    assert client.get(reverse("downloads:dump_latest")).status_code == 404  # nothing released yet
+    assert "No version has been released yet" in client.get(reverse("downloads:index")).content.decode()
+    assert release() == "Released casebook-1.json.\n"
     latest = client.get(reverse("downloads:dump_latest"))
     assert latest.status_code == 302 and latest["Location"] == reverse("downloads:dump", args=[1])
     first = dump_of(client, 1)
@@ -137,10 +147,12 @@ def test_the_dump_is_versioned_with_a_checksum_and_a_changelog(client, casebook,
 
     with django_capture_on_commit_callbacks(execute=True):
         make_case("another-draft", status=Status.DRAFT)
-    assert client.get(reverse("downloads:dump_latest"))["Location"].endswith("casebook-1.json"), "drafts are no change"
+    assert "nothing released" in release(), "drafts are no change"
+    assert client.get(reverse("downloads:dump_latest"))["Location"].endswith("casebook-1.json")
 
     with django_capture_on_commit_callbacks(execute=True):
         make_case("new-mission", title="New mission")
+    assert release() == "Released casebook-2.json.\n"
     assert client.get(reverse("downloads:dump_latest"))["Location"].endswith("casebook-2.json")
     assert dump_of(client, 1) == first, "a version never changes"
     second = json.loads(dump_of(client, 2))
@@ -157,14 +169,14 @@ def test_the_dump_is_versioned_with_a_checksum_and_a_changelog(client, casebook,
 
 def test_the_downloads_page_lists_the_files_in_a_fixed_number_of_queries(client, casebook):  # noqa: F811
     url = reverse("downloads:index")
-    client.get(url)  # makes version 1
+    release()
     with CaptureQueriesContext(connection) as few:
         response = client.get(url)
     html = response.content.decode()
     assert "casebook-1.json" in html and "datapackage.json" in html and "Changelog" in html
     for number in range(3):
         make_case(f"more-{number}")
-        client.get(url)
+        release()
     with CaptureQueriesContext(connection) as more:
         assert "casebook-4.json" in client.get(url).content.decode()
     assert len(more) == len(few)

@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                 ('data', models.BinaryField(help_text='The file as served, gzip-compressed.')),
                 ('counts', models.JSONField(default=dict, help_text='How many records of each kind it holds.')),
                 ('changes', models.JSONField(default=dict, help_text='Records added, removed and changed since the version before.')),
+                ('record_hashes', models.JSONField(default=dict, help_text='A short hash of each record, by kind and identifier: what the next version is compared with.')),
             ],
             options={
                 'ordering': ['-number'],
