@@ -26,8 +26,15 @@ PAGES = {
     "home": "/",
     "list": "/cases/?region=africa",
     "case": "/cases/sierra-leone-unamsil/",
+    "country": "/countries/SL/",
+    "compare": "/compare/?cases=sierra-leone-unamsil&cases=somalia-amisom",
     "admin": "/admin/cases/casestudy/",
 }
+# Parts of a page, photographed alone at desktop width: (file name, page, element).
+SECTIONS = [
+    ("case-fatalities", "/cases/sierra-leone-unamsil/", "section.fatalities"),
+    ("case-strength", "/cases/sierra-leone-unamsil/", "section[aria-labelledby='strength']"),
+]
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -103,6 +110,20 @@ def main():
                         page.screenshot(path=OUT / f"{name}-{device}.png")
                     print(f"wrote docs/screenshots/{name}-{device}.png")
                 context.close()
+            reader = browser.new_context(viewport=dict(zip(("width", "height"), WIDTHS["desktop"], strict=True)))
+            shot = reader.new_page()
+            for name, path, selector in SECTIONS:
+                shot.goto(base + path)
+                shot.locator(selector).screenshot(path=OUT / f"{name}-desktop.png")
+                print(f"wrote docs/screenshots/{name}-desktop.png")
+            reader.close()
+            # The dark theme, as a reader whose system asks for it sees a case study.
+            dark = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+            shot = dark.new_page()
+            shot.goto(base + PAGES["case"])
+            shot.screenshot(path=OUT / "case-dark-desktop.png")
+            print("wrote docs/screenshots/case-dark-desktop.png")
+            dark.close()
             photograph_a_proposal(browser, base, env["EDITOR_PASSWORD"])
             browser.close()
     finally:

@@ -59,7 +59,9 @@ def test_editor_creates_and_submits_reviewer_publishes_reader_sees(live_server, 
     log_in(page, base, "rafael")
     page.goto(f"{base}/admin/attention/")
     page.locator("#waiting + ul a", has_text="UNMIL").click()
-    page.get_by_role("button", name="Save and publish").click()
+    # The review page: all of it, who submitted it, and the decisions.
+    expect(page.locator("#content-main")).to_contain_text("Submitted for review by edith")
+    page.get_by_role("button", name="Publish", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("it is now published")
     context.close()
 
