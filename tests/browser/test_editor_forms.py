@@ -28,3 +28,15 @@ def test_add_form_keeps_submit_for_review_in_view_and_explains_dates_at_the_fiel
     page.locator("input[name=_save]").click()
     expect(page.locator(".field-start_date .errorlist")).to_have_count(0)
     context.close()
+
+
+def test_on_a_phone_the_add_form_offers_submit_for_review_before_any_scrolling(live_server, browser, accounts):
+    context = browser.new_context(viewport={"width": 375, "height": 667})
+    page = context.new_page()
+    log_in(page, live_server.url, "edith")
+    page.goto(f"{live_server.url}/admin/cases/casestudy/add/")
+    # At the top of the form, as at its foot.
+    submit = page.get_by_role("button", name="Save and submit for review").first
+    expect(submit).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") == 0
+    context.close()
