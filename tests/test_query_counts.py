@@ -74,7 +74,9 @@ def test_query_count_does_not_grow_with_rows(client, name, budget):
     [
         ({"q": "case"}, 4),  # every case study, grouped with the other kinds
         ({"q": "case", "kind": "case_study", "page": 2}, 4),  # one kind, paginated
-        ({"q": "casse"}, 6),  # nothing: a "did you mean" from the casebook's terms, and popular entries
+        # Nothing: a "did you mean" from the casebook's terms, and popular entries (PostgreSQL counts
+        # the kinds apart from the ranked ids: one query more than SQLite's 6).
+        ({"q": "casse"}, 7),
         ({"q": "case elephants"}, 8),  # not all the words: a "did you mean", and any of them
     ],
 )
