@@ -136,6 +136,10 @@ class HomeView(TemplateView):
         return context
 
 
+# Case studies a page lists under its record (an organisation's, a challenge's), as many as the
+# list shows: each is a card of links, and fifty of them cost more than the rest of the page.
+RELATED_PER_PAGE = 20
+
 # Browsers and proxies handle addresses of a few thousand characters; filters never need more.
 MAX_REDIRECT_QUERY = 4000
 
@@ -279,7 +283,9 @@ class OrganizationDetailView(CiteAsMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.record_page(self.object))
-        context.update(pagination_context(self.request, selectors.case_studies_of_organization(self.object), 50))
+        context.update(
+            pagination_context(self.request, selectors.case_studies_of_organization(self.object), RELATED_PER_PAGE)
+        )
         context["linked_from"] = selectors.what_links_here(self.object)
         return context
 
@@ -302,7 +308,7 @@ class ChallengeDetailView(CiteAsMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.record_page(self.object))
-        context.update(pagination_context(self.request, selectors.case_challenges_of(self.object), 50))
+        context.update(pagination_context(self.request, selectors.case_challenges_of(self.object), RELATED_PER_PAGE))
         context["linked_from"] = selectors.what_links_here(self.object)
         return context
 

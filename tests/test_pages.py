@@ -140,9 +140,9 @@ def test_a_stored_script_address_is_never_a_link(client):
     assert "javascript:" not in html
 
 
-def test_organisation_and_challenge_pages_list_their_cases_fifty_to_a_page(client):
+def test_organisation_and_challenge_pages_list_their_cases_twenty_to_a_page(client):
     un, consent = make_organization("un"), make_challenge("host-state-consent")
-    for number in range(51):
+    for number in range(41):
         make_case(
             title=f"Mission {number:02}",
             organizations=[un],
@@ -154,12 +154,12 @@ def test_organisation_and_challenge_pages_list_their_cases_fifty_to_a_page(clien
         reverse("cases:challenge_detail", args=["host-state-consent"]),
     ):
         first = client.get(url).content.decode()
-        assert "(51)" in first and "Mission 00" in first and "Mission 49" in first and "Mission 50" not in first
-        assert "Page 1 of 2" in first and 'rel="next" href="?page=2"' in first
-        last = client.get(url, {"page": "2"}).content.decode()
-        assert "Mission 50" in last and "Mission 49" not in last
+        assert "(41)" in first and "Mission 00" in first and "Mission 19" in first and "Mission 20" not in first
+        assert "Page 1 of 3" in first and 'rel="next" href="?page=2"' in first
+        last = client.get(url, {"page": "3"}).content.decode()
+        assert "Mission 40" in last and "Mission 39" not in last
         past_the_end = client.get(url, {"page": "9"}).content.decode()
-        assert "There is no page 9; showing page 2, the last." in past_the_end and "Mission 50" in past_the_end
+        assert "There is no page 9; showing page 3, the last." in past_the_end and "Mission 40" in past_the_end
 
 
 def test_an_unknown_address_shows_the_casebooks_own_404_page(client):
