@@ -115,7 +115,8 @@ class CaseStudySearch:
     @property
     def matched_any(self):
         """True when no case study has all the words, so those with any of them are the matches."""
-        return self._matches[1]
+        # A query of punctuation alone ('"', '-') has no terms: nothing to match, all or any.
+        return bool(self.terms) and self._matches[1]
 
     @cached_property
     def suggestion(self):

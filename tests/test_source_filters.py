@@ -169,3 +169,11 @@ def test_the_filtered_bibliography_downloads_as_it_is_listed(client, bibliograph
     )
     bibtex = client.get(f"/sources/export.bib?{query}").content.decode()
     assert "S/2000/13" in bibtex and "Berman" not in bibtex
+
+
+@pytest.mark.parametrize("query", ['"', "-", '" "', "*"])
+def test_a_search_of_punctuation_alone_lists_the_whole_bibliography(client, bibliography, query):
+    response = get(client, q=query)
+    assert response.status_code == 200
+    assert len(listed_titles(response)) == 4
+    assert "Draft report" not in response.content.decode()
