@@ -127,3 +127,14 @@ def test_facet_counts_read_the_facet_index_by_case_study(casebook, db):
     # The unique constraint's index, as each database names it; never a scan of the whole table.
     assert "casestudyfacet_unique" in plan or "autoindex_cases_casestudyfacet" in plan, plan
     assert "SCAN cases_casestudyfacet" not in plan and "Seq Scan on cases_casestudyfacet" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner settings")
+def test_postgresql_connections_bring_the_planner_settings_a_stock_server_lacks(db):
+    # The server keeps its defaults (random_page_cost 4, JIT on): the application's connections
+    # set what its queries need, so operators change nothing on the server.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
