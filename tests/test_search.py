@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from cases import search
-from cases.content_loader import load_content
 from cases.models import CaseOrganization, CaseStudy, Country, Objective, Organization, SearchDocument, Status
 from tests.factories import (
     make_case,
@@ -345,9 +344,7 @@ def test_each_result_group_links_to_all_of_its_results(client):
     assert search_page(client, "convoy", kind="nonsense").context["groups"]["Sources"][0] == 25
 
 
-def test_the_shipped_content_answers_what_readers_type(client):
-    load_content()
-
+def test_the_shipped_content_answers_what_readers_type(client, shipped_casebook):
     def challenge_found(query):
         return {hit.url for hit in search_page(client, query).context["groups"].get("Challenges", (0, []))[1]}
 

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
+from cases.models import Source
 from tests.factories import make_country, make_source
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
@@ -53,28 +54,33 @@ def page(browser):
 
 
 @pytest.fixture
-def casebook(transactional_db):
-    from cases.content_loader import load_content
-
-    load_content()
+def casebook(shipped_casebook):
+    """The shipped content (see tests/conftest.py)."""
 
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def accounts(transactional_db):
+def accounts(request, database_snapshots):
     from django.core.management import call_command
 
-    # transactional_db flushes the migration-created groups: recreate them as migrate would.
-    call_command("migrate", "cases", "0001", verbosity=0)
-    call_command("migrate", "cases", verbosity=0)
+    if "casebook" in request.fixturenames:
+        # The content comes first: putting it back replaces the whole database.
+        request.getfixturevalue("casebook")
+    elif database_snapshots:
+        database_snapshots.restore("migrated")
+    else:
+        # transactional_db flushes the migration-created groups: recreate them as migrate would.
+        call_command("migrate", "cases", "0001", verbosity=0)
+        call_command("migrate", "cases", verbosity=0)
     editor = User.objects.create_user("edith", password=PASSWORD, is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))
     reviewer = User.objects.create_user("rafael", password=PASSWORD, is_staff=True)
     reviewer.groups.add(Group.objects.get(name="Reviewers"))
     make_country("LR", "Liberia")
-    make_source(key="unsc-res-1509-2003", title="Resolution 1509 (2003)", identifier="S/RES/1509 (2003)")
+    if not Source.objects.filter(key="unsc-res-1509-2003").exists():
+        make_source(key="unsc-res-1509-2003", title="Resolution 1509 (2003)", identifier="S/RES/1509 (2003)")
     return editor, reviewer
 
 
