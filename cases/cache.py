@@ -10,19 +10,16 @@ response carries an ETag, and a matching If-None-Match gets a 304.
 Signed-in staff always get fresh, uncached pages (marked private).
 """
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import (
-    get_cache_key,
-    get_conditional_response,
-    learn_cache_key,
-    patch_cache_control,
-    set_response_etag,
-)
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
 from cases.models import ContentVersion
 
@@ -31,8 +28,20 @@ from cases.models import ContentVersion
 EXCLUDED_PREFIXES = ("/admin/", "/static/", "/api/")
 
 
+_VERSION_SQL = "SELECT {version} FROM {table} WHERE {pk} = 1".format(
+    version=connection.ops.quote_name("version"),
+    table=connection.ops.quote_name(ContentVersion._meta.db_table),
+    pk=connection.ops.quote_name(ContentVersion._meta.pk.column),
+)
+
+
 def current_version():
-    version = ContentVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    # Read on every request the page cache answers, so read as one plain statement: building the
+    # same query with the ORM took most of the time a cached page costs.
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION_SQL)
+        row = cursor.fetchone()
+    version = row[0] if row else None
     if version is None:
         ContentVersion.objects.get_or_create(pk=1)
         version = 1
@@ -79,20 +88,44 @@ def _cacheable(request):
     )
 
 
-def _key_prefix(request):
-    # Pages show today's date in citations ("accessed ..."): a new day is a new key.
-    return f"page:{version_for(request)}:{timezone.localdate():%Y%m%d}"
+def _page_key(request):
+    """
+    A page's key: the content version, the day (pages show today's date in citations, "accessed
+    ..."), and the absolute address, scheme and host included. So a request with a crafted Host
+    header (one ALLOWED_HOSTS accepts, such as another port) is cached apart and never changes
+    what other readers receive; absolute addresses in pages come from SITE_URL anyway.
+    """
+    address = hashlib.md5(request.build_absolute_uri().encode(), usedforsecurity=False).hexdigest()
+    return f"page:{version_for(request)}:{timezone.localdate():%Y%m%d}:{address}"
+
+
+def _cached_page(request):
+    """The cached page for this request, marked as a hit, or None."""
+    entry = cache.get(_page_key(request))
+    if entry is None:
+        return None
+    headers, content = entry
+    response = HttpResponse(content, headers=headers)
+    response["X-Cache"] = "hit"
+    return response
+
+
+def _store_page(request, response):
+    patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+    # The ETag is part of what is kept: a hit answers If-None-Match without hashing again.
+    set_response_etag(response)
+    response["Content-Length"] = len(response.content)
+    # Headers and body, not the response object: a hit then costs one small unpickling. No page
+    # varies on a request header (Vary: Cookie comes from the session, outside this cache, and
+    # a request that reaches the cache carries no session), so one key per address suffices.
+    cache.set(_page_key(request), (dict(response.items()), response.content), settings.CACHE_SECONDS)
 
 
 class PublicPageCacheMiddleware:
     """
-    Serve anonymous GETs of public pages from the cache, keyed by the content version.
-
-    Built on Django's own cache keys (django.utils.cache): a key is made from the absolute URL,
-    scheme and host included, and from the request headers the response varies on. So a request
-    with a crafted Host header (one ALLOWED_HOSTS accepts, such as another port) is cached apart
-    and never changes what other readers receive; absolute addresses in pages come from SITE_URL
-    anyway. ETags and 304 answers are ConditionalGetMiddleware's, which sits in front of this one.
+    Serve anonymous GETs of public pages from the cache, keyed by the content version (see
+    _page_key). ETags and 304 answers are ConditionalGetMiddleware's, which sits in front of
+    this one.
     """
 
     def __init__(self, get_response):
@@ -105,11 +138,8 @@ class PublicPageCacheMiddleware:
                 patch_cache_control(response, private=True, no_cache=True)
             return response
 
-        key_prefix = _key_prefix(request)
-        key = get_cache_key(request, key_prefix, "GET", cache=cache)
-        cached = cache.get(key) if key else None
+        cached = _cached_page(request)
         if cached is not None:
-            cached["X-Cache"] = "hit"
             return cached
 
         response = self.get_response(request)
@@ -118,12 +148,9 @@ class PublicPageCacheMiddleware:
             and not response.streaming
             and not response.cookies
             and "private" not in response.get("Cache-Control", "")
+            and not response.has_header("Vary")
         ):
-            patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
-            # The ETag is part of what is kept: a hit answers If-None-Match without hashing again.
-            set_response_etag(response)
-            key = learn_cache_key(request, response, settings.CACHE_SECONDS, key_prefix, cache=cache)
-            cache.set(key, response, settings.CACHE_SECONDS)
+            _store_page(request, response)
             response["X-Cache"] = "miss"
         return response
 
@@ -147,10 +174,8 @@ class CachedPageShortcutMiddleware:
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and CookieStorage.cookie_name not in request.COOKIES
         ):
-            key = get_cache_key(request, _key_prefix(request), "GET", cache=cache)
-            cached = cache.get(key) if key else None
+            cached = _cached_page(request)
             if cached is not None:
-                cached["X-Cache"] = "hit"
                 # What ConditionalGetMiddleware does further in: a matching If-None-Match is a 304.
                 return get_conditional_response(request, etag=cached.get("ETag"), response=cached)
         return self.get_response(request)

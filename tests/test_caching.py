@@ -44,6 +44,8 @@ def test_second_anonymous_request_is_served_from_the_cache(client, casebook):
     assert first["X-Cache"] == "miss" and second["X-Cache"] == "hit"
     assert first.content == second.content
     assert "public" in second["Cache-Control"]
+    # Its length is known, so the server sends it whole rather than in chunks.
+    assert int(second["Content-Length"]) == len(second.content)
 
 
 def test_a_reader_without_a_session_is_answered_before_the_session_work(client, casebook, django_assert_num_queries):
