@@ -1,10 +1,11 @@
 """
-The benchmark's page selection: `--pages`, and the pages added to those measured.
+The benchmark's calibration (the machine's speed, measured), its page selection (`--pages`) and
+the pages added to those measured.
 """
 
 import pytest
 
-from bench import run
+from bench import calibration, run
 from bench.generate import REGION_WEIGHTS
 
 
@@ -32,3 +33,23 @@ def test_the_broad_region_page_lists_the_region_weighted_most():
     paths = {name: path for name, _label, path in run.pages_for(50000, {**run.PLACEHOLDER_SAMPLES, "region": region})}
     assert paths["cases_region"] == f"/cases/?region={region}"
     assert REGION_WEIGHTS[region] / sum(REGION_WEIGHTS.values()) == pytest.approx(0.4)
+
+
+def test_calibration_on_sqlite_gives_positive_figures(tmp_path):
+    measured = calibration.measure(f"sqlite:///{tmp_path / 'calibration.sqlite3'}", repeats=1)
+    assert measured["vendor"] == "sqlite"
+    assert measured["python_ms"] > 0
+    assert measured["sql_ms"] > 0
+    assert len(measured["python_runs_ms"]) == len(measured["sql_runs_ms"]) == 1
+
+
+def test_calibration_knows_the_database_from_its_url():
+    assert calibration.vendor_of("sqlite:////tmp/bench.sqlite3") == "sqlite"
+    assert calibration.sqlite_path("sqlite:////tmp/bench.sqlite3") == "/tmp/bench.sqlite3"
+    assert calibration.vendor_of("postgres://postgres@127.0.0.1:5432/casebook_bench") == "postgresql"
+    with pytest.raises(ValueError, match="sqlite:// or postgres://"):
+        calibration.vendor_of("mysql://127.0.0.1/casebook")
+
+
+def test_the_python_workload_is_deterministic():
+    assert calibration.python_workload(1000) == calibration.python_workload(1000)
