@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import calibration
 from bench.harness import (
     PYTHON,
     Gunicorn,
@@ -61,16 +62,73 @@ DOWNLOADS = {"export_csv"}
 # The pages the page cache should serve at close to the floor's speed.
 CACHED_PAGES = ["home", "cases", "detail", "organization"]
 
+# The calibration (bench/calibration.py) of the reference machine, per database: the
+# development machine (2 AMD EPYC cores, Python 3.11.7, SQLite 3.40.1, PostgreSQL 15.20 on the
+# same machine), quiet, on 1 December 2026: the medians of 21 calibrations each (Python 66.8 to
+# 68.7 ms, SQLite 31.1 to 32.2, PostgreSQL 36.7 to 38.1). Every figure is also given as it
+# would have been there: see speed().
+REFERENCE_CALIBRATION = {
+    "sqlite": {"python_ms": 67.7, "sql_ms": 31.8},
+    "postgresql": {"python_ms": 67.8, "sql_ms": 36.9},
+}
+# How much of the speed factor the Python ratio makes: a page on a cache miss spends most of its
+# time in Python (middleware, views, the ORM building and reading rows, templates), the rest in
+# the database engine. A weighted geometric mean: 0.5 would weigh both alike.
+PYTHON_WEIGHT = 0.75
+# Latencies that are normalised (ms: multiplied by the factor); rates are divided by it.
+LATENCIES = ("p50_ms", "p95_ms", "p99_ms", "max_ms", "solo_p50_ms")
+# Markers the sample case study page must show: its strength and fatalities charts.
+DETAIL_CHARTS = ('id="strength"', 'id="fatalities"')
+
+
+def speed(measured, reference=None):
+    """
+    How fast the machine ran, against the reference machine, from a calibration: reference time
+    divided by measured time, for the Python workload, for the SQL query, and the factor, their
+    geometric mean weighted by PYTHON_WEIGHT. Below 1 the machine ran slower than the reference.
+    None when the reference has no figures for this database.
+    """
+    reference = (reference or REFERENCE_CALIBRATION).get(measured["vendor"]) or {}
+    if not (reference.get("python_ms") and reference.get("sql_ms")):
+        return None
+    if not (measured.get("python_ms") and measured.get("sql_ms")):
+        return None
+    python_ratio = reference["python_ms"] / measured["python_ms"]
+    sql_ratio = reference["sql_ms"] / measured["sql_ms"]
+    factor = python_ratio**PYTHON_WEIGHT * sql_ratio ** (1 - PYTHON_WEIGHT)
+    return {"python_ratio": round(python_ratio, 3), "sql_ratio": round(sql_ratio, 3), "factor": round(factor, 3)}
+
+
+def normalised_ms(value, factor):
+    """A latency as the reference machine would have taken it: measured x factor."""
+    return None if value is None or factor is None else round(value * factor, 1)
+
+
+def normalised_rps(value, factor):
+    """A throughput as the reference machine would have served it: measured / factor."""
+    return None if value is None or not factor else round(value / factor, 1)
+
+
+def normalise(figures, factor):
+    """The page's latencies and throughput on the reference machine, beside the measured ones."""
+    figures["speed_factor"] = factor
+    figures["normalised"] = {key: normalised_ms(figures.get(key), factor) for key in LATENCIES}
+    figures["normalised"]["rps"] = normalised_rps(figures.get("rps"), factor)
+    return figures
+
 
 def pages_for(cases, samples):
     """(name, label, path) of every page measured, the floor last."""
     last_page = max(1, math.ceil(cases / PER_PAGE))
     deep_page = min(200, last_page)
     filters = f"organization={samples['organization_slug']}&region=africa&mandate_type=multidimensional"
+    region = samples.get("region", "africa")
     return [
         ("home", "home /", "/"),
         ("cases", "/cases/", "/cases/"),
         ("cases_filtered", "/cases/ 3 filters", f"/cases/?{filters}"),
+        # The region the generator weights most: two case studies in five (20,000 at 50,000).
+        ("cases_region", f"/cases/?region={region} (2 in 5)", f"/cases/?region={region}"),
         ("search", f"/cases/?q={samples['search_word']} (1 in 10)", f"/cases/?q={samples['search_word']}"),
         ("search_one", f"/cases/?q={samples['search_one']} (1)", f"/cases/?q={samples['search_one']}"),
         ("search_page", f"/search/?q={samples['search_word']}", f"/search/?q={samples['search_word']}"),
@@ -120,6 +178,31 @@ def pages_for(cases, samples):
         ("report", "report an error, about a case study", f"/report/?page=/cases/{samples['case_slug']}/"),
         (FLOOR, "floor /_floor/", "/_floor/"),
     ]
+
+
+# Stand-ins for the generator's samples: enough to list the pages' names before any casebook exists.
+PLACEHOLDER_SAMPLES = {
+    "organization_slug": "organization",
+    "case_slug": "case",
+    "compare_slugs": ["case", "case"],
+    "search_word": "word",
+    "search_one": "one",
+    "country_code": "XX",
+    "region": "africa",
+}
+
+
+def page_names():
+    """The name of every page `--pages` can choose, in the order they are measured (the floor last)."""
+    return [name for name, _label, _path in pages_for(1000, PLACEHOLDER_SAMPLES)]
+
+
+def select_pages(pages, names):
+    """Only the pages named (all when `names` is empty), in their usual order; the floor always, last."""
+    if not names:
+        return pages
+    wanted = set(names)
+    return [page for page in pages[:-1] if page[0] in wanted] + [pages[-1]]
 
 
 class Database:
@@ -215,11 +298,13 @@ def stylesheet_path(port, args):
     return match.group(1) if match else None
 
 
-def measure_all(server, pages, args, measured):
+def measure_all(server, pages, args, measured, calibrate):
     """
-    Every page in both modes, each page right after a measure of the floor: other work on the
-    machine comes and goes, so a page is compared with the floor measured next to it. Fills
-    `measured` with {name: {"label", "path", "floor_rps_before", mode: figures}}.
+    Every page in both modes, each page right after a measure of the floor, of the static file
+    and of the machine's speed (`calibrate()`): other work on the machine comes and goes, so a
+    page is compared with the floor measured next to it, and normalised with the speed the
+    machine had when it was measured. Fills `measured` with {name: {"label", "path",
+    "floor_rps_before", "static_rps_before", "calibration", "speed", mode: figures}}.
     """
     token = secrets.token_hex(4)
     floor_path = pages[-1][2]
@@ -232,11 +317,18 @@ def measure_all(server, pages, args, measured):
             continue
         if first.status != 200:
             entry["note"] = f"answered {first.status}, not 200"
+        elif name == "detail":
+            missing = [marker for marker in DETAIL_CHARTS if marker.encode() not in first.body]
+            if missing:
+                entry["note"] = f"the sample case study shows no {', '.join(missing)}: not the page with charts"
         floor = measure_page(server.port, floor_path, "hit", args, token)
         entry["floor_rps_before"] = floor["rps"]
         # The stack's ceiling: a static file whitenoise serves through the same gunicorn.
         static = measure_page(server.port, static_path, "hit", args, token) if static_path else {"rps": None}
         entry["static_rps_before"] = static["rps"]
+        entry["calibration"] = calibrate()
+        entry["speed"] = speed(entry["calibration"])
+        factor = entry["speed"]["factor"] if entry["speed"] else None
         for mode in MODES:
             print(f"  {label:<34} {mode:<5}...", end="", flush=True)
             figures = measure_page(server.port, path, mode, args, token)
@@ -245,8 +337,13 @@ def measure_all(server, pages, args, measured):
                 figures["ratio_to_floor"] = round(figures["rps"] / floor["rps"], 3)
             if figures["rps"] and static["rps"]:
                 figures["ratio_to_static"] = round(figures["rps"] / static["rps"], 3)
-            entry[mode] = figures
-            print(f" p95 {figures['p95_ms']} ms, {figures['rps']} req/s (floor {floor['rps']} req/s)", flush=True)
+            entry[mode] = normalise(figures, factor)
+            normalised = figures["normalised"]["p95_ms"]
+            print(
+                f" p95 {figures['p95_ms']} ms (normalised {fmt(normalised)}, speed {fmt(factor, 2)}),"
+                f" {figures['rps']} req/s (floor {floor['rps']} req/s)",
+                flush=True,
+            )
 
 
 def bench_size(cases, args, workdir, static_root, result):
@@ -277,9 +374,18 @@ def bench_size(cases, args, workdir, static_root, result):
         result["samples"] = summary["samples"]
         print(f"generation: {result['generate_s']:.1f}s", flush=True)
 
+        def calibrate():
+            return calibration.measure(database.url, repeats=args.calibration_repeats)
+
+        pages = select_pages(pages_for(cases, summary["samples"]), args.pages)
         server = Gunicorn(env, workers=args.workers, log_path=Path(workdir) / f"gunicorn-{cases}.log", wsgi=args.wsgi)
         with server:
-            measure_all(server, pages_for(cases, summary["samples"]), args, result["pages"])
+            # The machine's speed with the server started and idle, before the first page and after the last.
+            result["calibration_start"] = calibrate()
+            result["speed_start"] = speed(result["calibration_start"])
+            measure_all(server, pages, args, result["pages"], calibrate)
+            result["calibration_end"] = calibrate()
+            result["speed_end"] = speed(result["calibration_end"])
             result["memory"] = server.memory()
             result["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
             result["gunicorn_log_tail"] = server.log_tail(10)
@@ -299,8 +405,9 @@ def print_table(result):
     load = result["load_average_before"][0]
     if load > 0.5:
         print(f"  note: the machine was already busy before the run (load average {load:.2f})")
-    columns = ["p50 ms", "p95 ms", "p99 ms", "req/s", "/floor", "/static", "alone", "KB", "peak MB", "err"]
-    header = f"  {'page':<34}{'cache':<6}" + "".join(f"{column:>9}" for column in columns)
+    columns = ["p50 ms", "p95 ms", "p99 ms", "p95 n", "req/s", "req/s n", "/floor", "/static", "alone", "alone n"]
+    columns += ["KB", "peak MB", "err", "speed"]
+    header = f"  {'page':<34}{'cache':<6}" + "".join(f"{column:>8}" for column in columns)
     print(header)
     print("  " + "-" * (len(header) - 2))
     for entry in result["pages"].values():
@@ -308,24 +415,37 @@ def print_table(result):
             print(f"  {entry['label']:<34}skipped: {entry['skipped']}")
             continue
         label = entry["label"]
+        factor = fmt((entry.get("speed") or {}).get("factor"), 2)
         for mode in MODES:
             figures = entry.get(mode)
             if figures is None:
                 continue
+            normalised = figures.get("normalised", {})
             values = [
                 fmt(figures["p50_ms"]),
                 fmt(figures["p95_ms"]),
                 fmt(figures["p99_ms"]),
-                fmt(figures["rps"]),
+                fmt(normalised.get("p95_ms")),
+                fmt(figures["rps"], 0),
+                fmt(normalised.get("rps"), 0),
                 fmt(figures.get("ratio_to_floor"), 3),
                 fmt(figures.get("ratio_to_static"), 3),
                 fmt(figures["solo_p50_ms"]),
+                fmt(normalised.get("solo_p50_ms")),
                 fmt((figures.get("mean_bytes") or 0) / 1024),
                 fmt(figures["worker_peak_rss_mb_after"], 0),
                 str(figures["errors"]),
+                factor,
             ]
-            print(f"  {label:<34}{mode:<6}" + "".join(f"{value:>9}" for value in values))
-            label = ""
+            print(f"  {label:<34}{mode:<6}" + "".join(f"{value:>8}" for value in values))
+            label, factor = "", ""
+    print(
+        "  n: normalised to the reference machine, with the speed measured just before the page "
+        "(latencies x speed, req/s / speed)"
+    )
+    for entry in result["pages"].values():
+        if entry.get("note"):
+            print(f"  note: {entry['label']}: {entry['note']}")
     workers = result.get("memory", {}).get("workers", [])
     peaks = ", ".join(f"{w['peak_rss_mb']:.0f}" for w in workers if w) or "-"
     floors = [entry["floor_rps_before"] for entry in result["pages"].values() if entry.get("floor_rps_before")]
@@ -335,6 +455,39 @@ def print_table(result):
     statics = [entry["static_rps_before"] for entry in result["pages"].values() if entry.get("static_rps_before")]
     if statics:
         print(f"  static file measured before each page: {min(statics):.0f} to {max(statics):.0f} req/s")
+    print_speeds(result)
+
+
+def describe_calibration(measured, speed_figures):
+    text = f"Python {measured['python_ms']:.1f} ms, SQL {measured['sql_ms']:.1f} ms"
+    if speed_figures:
+        text += (
+            f" (speed {speed_figures['factor']:.2f}: Python {speed_figures['python_ratio']:.2f},"
+            f" SQL {speed_figures['sql_ratio']:.2f})"
+        )
+    return text
+
+
+def print_speeds(result):
+    """The machine's speed through the run, against the reference machine's."""
+    vendor = result.get("vendor")
+    reference = REFERENCE_CALIBRATION.get(vendor) or {}
+    if not (reference.get("python_ms") and reference.get("sql_ms")):
+        print(f"  no reference calibration for {vendor}: figures are not normalised")
+    else:
+        print(
+            f"  reference machine ({vendor}): Python {reference['python_ms']:.1f} ms, SQL {reference['sql_ms']:.1f} ms;"
+            " speed = reference time / time here (1: as fast, 0.5: twice as slow)"
+        )
+    for moment in ("start", "end"):
+        if result.get(f"calibration_{moment}"):
+            text = describe_calibration(result[f"calibration_{moment}"], result.get(f"speed_{moment}"))
+            print(f"  calibration at the {moment}: {text}")
+    factors = [entry["speed"]["factor"] for entry in result["pages"].values() if entry.get("speed")]
+    if factors:
+        print(f"  speed measured before each page: {min(factors):.2f} to {max(factors):.2f}")
+        if max(factors) > 1.3 * min(factors):
+            print("  note: the machine's speed moved by more than 30% during the run: compare normalised figures")
 
 
 def fmt(value, digits=1):
@@ -342,7 +495,10 @@ def fmt(value, digits=1):
 
 
 def print_targets(results):
-    print("\nTargets at 50,000 case studies (latencies on cache misses, ratios on hits):")
+    print(
+        "\nTargets at 50,000 case studies (latencies on cache misses, judged on the figure normalised to the"
+        " reference machine; ratios on hits):"
+    )
     if not results:
         return
     result = max(results, key=lambda r: r["cases"])
@@ -350,27 +506,58 @@ def print_targets(results):
     note = "" if result["cases"] >= 50000 else f" [at {result['cases']:,}, not 50,000]"
     missed = 0
 
-    def line(label, value, target, ok, digits=1):
+    def line(label, target, judged, passed, measured, normalised, digits=1):
+        """`judged` is the figure the target is judged on; `normalised` what the normalised column shows."""
         nonlocal missed
-        mark = "-" if value is None else ("ok" if ok else "MISSED")
+        mark = "-" if judged is None else ("ok" if passed else "MISSED")
         missed += mark == "MISSED"
-        print(f"  {label:<52} target {target:<8} measured {fmt(value, digits):<8} {mark}{note}")
+        print(
+            f"  {label:<52} target {target:<8} measured {fmt(measured, digits):>8}"
+            f"  normalised {normalised:>8}  {mark}{note}"
+        )
 
+    if any(entry.get("miss") and not entry.get("speed") for entry in pages.values()):
+        print(f"  no reference calibration for {result.get('vendor')}: latencies are judged as measured")
     for name, entry in pages.items():
-        if name == FLOOR or name in DOWNLOADS or "skipped" in entry:
+        if name == FLOOR or name in DOWNLOADS or "skipped" in entry or "miss" not in entry:
             continue
-        key = "search_p95_ms" if name in SEARCH_PAGES else "page_p95_ms"
-        value = entry.get("miss", {}).get("p95_ms")
-        line(f"{entry['label']}, p95 ms (miss)", value, f"< {TARGETS[key]}", value is not None and value < TARGETS[key])
+        limit = TARGETS["search_p95_ms" if name in SEARCH_PAGES else "page_p95_ms"]
+        measured = entry["miss"].get("p95_ms")
+        normalised = entry["miss"].get("normalised", {}).get("p95_ms") if entry.get("speed") else None
+        judged = measured if normalised is None else normalised
+        passed = judged is not None and judged < limit
+        shown = fmt(normalised) if entry.get("speed") else "none"
+        line(f"{entry['label']}, p95 ms (miss)", f"< {limit}", judged, passed, measured, shown)
     target = TARGETS["cached_ratio_to_static"]
-    for name in CACHED_PAGES:
-        ratio = pages.get(name, {}).get("hit", {}).get("ratio_to_static")
-        label = f"{pages.get(name, {}).get('label', name)}: req/s / static file (hit)"
-        line(label, ratio, f">= {target}", (ratio or 0) >= target, digits=3)
+    cached = [name for name in CACHED_PAGES if "hit" in pages.get(name, {})]
+    if cached:
+        print("  (ratios need no normalisation: the page and the static file are measured in the same moment)")
+    for name in cached:
+        ratio = pages[name]["hit"].get("ratio_to_static")
+        label = f"{pages[name]['label']}: req/s / static file (hit)"
+        line(label, f">= {target}", ratio, (ratio or 0) >= target, ratio, "(ratio)", digits=3)
     peak = max((w["peak_rss_mb"] for w in result.get("memory", {}).get("workers", []) if w), default=None)
     limit = TARGETS["worker_peak_rss_mb"]
-    line("peak memory per worker, MB", peak, f"< {limit}", peak is not None and peak < limit)
+    line("peak memory per worker, MB", f"< {limit}", peak, peak is not None and peak < limit, peak, "(memory)")
     print(f"  {missed} target{'s' if missed != 1 else ''} missed.")
+
+
+def print_growth(results):
+    """Each page's normalised p95 on cache misses at each size measured: how it grows with the casebook."""
+    results = sorted(results, key=lambda r: r["cases"])
+    if len(results) < 2:
+        return
+    sizes = [f"{result['cases']:,}" for result in results]
+    print("\nGrowth: p95 ms on cache misses, normalised to the reference machine, by number of case studies")
+    header = f"  {'page':<34}" + "".join(f"{size:>10}" for size in sizes) + f"{'last/first':>12}"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    names = list(dict.fromkeys(name for result in results for name in result["pages"]))
+    for name in names:
+        entries = [result["pages"].get(name, {}) for result in results]
+        values = [entry.get("miss", {}).get("normalised", {}).get("p95_ms") for entry in entries]
+        growth = values[-1] / values[0] if values[0] and values[-1] else None
+        print(f"  {name:<34}" + "".join(f"{fmt(value):>10}" for value in values) + f"{fmt(growth, 2):>12}")
 
 
 def positive(limit):
@@ -410,10 +597,31 @@ def parse_args(argv):
     parser.add_argument(
         "--cache-url", help="A shared cache for the page cache, e.g. redis://127.0.0.1:6379/15 (default: none)."
     )
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        metavar="NAME",
+        help="Measure only these pages (the floor, the static file and the calibration always): "
+        + ", ".join(page_names()),
+    )
+    parser.add_argument(
+        "--calibration-repeats",
+        type=positive(50),
+        default=calibration.REPEATS,
+        help="Runs of each calibration workload, of which the median is kept (default: %(default)s).",
+    )
     parser.add_argument("--wsgi", default="peacekeeping.wsgi", help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="Keep the databases and the temporary folder.")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="Folder for the JSON results.")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    valid = page_names()
+    unknown = [name for name in args.pages or [] if name not in valid]
+    if unknown:
+        parser.error(
+            f"unknown page name{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+            f"Valid names: {', '.join(valid)}."
+        )
+    return args
 
 
 def main(argv=None):
@@ -446,6 +654,7 @@ def main(argv=None):
     results = [result for result in results if result.get("pages")]
     for result in results:
         print_table(result)
+    print_growth(results)
     print_targets(results)
     report = {
         "started": started.isoformat(timespec="seconds"),
@@ -453,7 +662,20 @@ def main(argv=None):
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "settings": {key: value for key, value in vars(args).items() if key not in {"output", "database_url"}},
         "targets_at_50000": TARGETS,
+        "targets_judged_on": "latencies normalised to the reference machine (as measured where it has no figures)",
         "cached_pages": CACHED_PAGES,
+        "reference_calibration": REFERENCE_CALIBRATION,
+        "normalisation": {
+            "speed": "reference time / measured time, for the Python workload and the SQL query",
+            "factor": f"python_ratio ** {PYTHON_WEIGHT} * sql_ratio ** {round(1 - PYTHON_WEIGHT, 3)}",
+            "latencies": "measured ms x factor",
+            "rates": "measured req/s / factor",
+            "calibration": {
+                "repeats": args.calibration_repeats,
+                "python_loops": calibration.PYTHON_LOOPS,
+                "sql": {vendor: query for vendor, (query, _answer) in calibration.SQL.items()},
+            },
+        },
         "results": results,
         "failure": failure,
     }
