@@ -225,3 +225,28 @@ def test_facet_options_follow_a_newly_published_organisation(
     with django_capture_on_commit_callbacks(execute=True):
         au.transition_to(Status.PUBLISHED, user=reviewer)
     assert organisation_options() == {"un", "au"}
+
+
+def test_the_counts_of_a_filtered_list_follow_every_publication_and_are_reused_across_its_pages(
+    client, casebook, reviewer, staff_user, django_capture_on_commit_callbacks
+):
+    client.force_login(staff_user)  # past the page cache: only the kept counts are tested
+
+    def un_count(**params):
+        facets = client.get(reverse("cases:list"), {"region": "africa", **params}).context["facets"]
+        organizations = next(facet for facet in facets if facet["name"] == "organization")
+        return next(option["count"] for option in organizations["options"] if option["value"] == "un")
+
+    assert un_count() == 1
+    # Another sort of the same results reuses the counts: none of the facet index is read.
+    with CaptureQueriesContext(connection) as queries:
+        assert un_count(sort="-start") == 1
+    assert not any("casestudyfacet" in query["sql"] for query in queries.captured_queries)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = make_case(
+            "liberia-unmil", title="Liberia (UNMIL)", organizations=[casebook.organizations.get()], status=Status.REVIEW
+        )
+    assert un_count() == 1  # a draft counts for nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        second.transition_to(Status.PUBLISHED, user=reviewer)
+    assert un_count() == 2
