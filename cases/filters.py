@@ -379,8 +379,8 @@ class CaseStudyFilter(django_filters.FilterSet):
         countries) shows its chosen options and its most frequent ones, largest count first,
         unless it is the `expanded` one; the rest are a "show all" link away.
         """
-        # Over the whole casebook the counts are the same on every page and in every sort order,
-        # and the costliest to compute (every row of the facet index is read): they are kept.
+        # The counts of a choice of filters (or of none: the whole casebook) are the same on every
+        # page and in every sort order, and the costliest part of the page: they are kept.
         counts = self._counts_once_per_version() if self.active else self._casebook_counts()
         choices = {
             "region": Region.choices,
