@@ -208,8 +208,13 @@ def select_pages(pages, names):
 class Database:
     """A database for one size: a file in the temporary folder, or a dedicated PostgreSQL database."""
 
-    def __init__(self, base_url, name, workdir, cases):
+    def __init__(self, base_url, name, workdir, cases, kept_in=None):
         self.base_url, self.name = base_url, name
+        # A casebook kept between runs (--reuse): a file, or a database, per size and seed.
+        self.kept_in = kept_in
+        if kept_in:
+            name = self.name = f"{name}_{cases}"
+            workdir = kept_in
         if base_url:
             parts = urlsplit(base_url)
             if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
@@ -229,6 +234,15 @@ class Database:
         with psycopg.connect(self.admin_url, autocommit=True) as connection:
             connection.execute(sql.SQL(statement).format(name=sql.Identifier(self.name)))
 
+    def exists(self):
+        if self.vendor == "postgresql":
+            import psycopg
+
+            with psycopg.connect(self.admin_url, autocommit=True) as connection:
+                query = "SELECT 1 FROM pg_database WHERE datname = %s"
+                return connection.execute(query, [self.name]).fetchone() is not None
+        return self.path.exists()
+
     def reset(self):
         if self.vendor == "postgresql":
             self._admin("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -238,6 +252,8 @@ class Database:
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def drop(self):
+        if self.kept_in:
+            return
         if self.vendor == "postgresql":
             self._admin("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         else:
@@ -247,7 +263,7 @@ class Database:
         if self.vendor == "postgresql":
             parts = urlsplit(self.url)
             return f"PostgreSQL {parts.hostname}:{parts.port or 5432}/{self.name}"
-        return "SQLite (temporary file)"
+        return f"SQLite ({'kept file' if self.kept_in else 'temporary file'})"
 
 
 def uncached_path(path, token, number):
@@ -348,9 +364,15 @@ def measure_all(server, pages, args, measured, calibrate):
 
 def bench_size(cases, args, workdir, static_root, result):
     """Measure one size, filling `result` as it goes, so that an interruption keeps what was measured."""
-    database = Database(args.database_url, args.bench_database, workdir, cases)
+    kept_in = args.reuse / f"seed-{args.seed}" if args.reuse else None
+    database = Database(args.database_url, args.bench_database, workdir, cases, kept_in=kept_in)
     print(f"\n== {cases:,} case studies on {database.describe()} ==", flush=True)
-    database.reset()
+    summary_path = Path(kept_in or workdir) / f"summary-{cases}.json"
+    reusing = bool(kept_in) and summary_path.exists() and database.exists()
+    if kept_in:
+        kept_in.mkdir(parents=True, exist_ok=True)
+    if not reusing:
+        database.reset()
     env = server_env(database.url, static_root=static_root)
     if args.cache_url:
         env.update(CACHE_URL=args.cache_url, CACHE_KEY_PREFIX=f"casebook-bench-{secrets.token_hex(4)}")
@@ -360,19 +382,23 @@ def bench_size(cases, args, workdir, static_root, result):
     # Other work on the machine slows every figure down: note how busy it was.
     result["load_average_before"] = [round(value, 2) for value in os.getloadavg()]
     try:
+        # A kept casebook still gets the migrations written since it was generated.
         result["migrate_s"] = round(manage(env, "migrate", "--noinput"), 2)
         print(f"migrations: {result['migrate_s']:.1f}s", flush=True)
-        summary_path = Path(workdir) / f"summary-{cases}.json"
-        generate_args = [PYTHON, "-m", "bench.generate", "--cases", str(cases), "--database-url", database.url]
-        generate_args += ["--summary-json", str(summary_path), "--seed", str(args.seed)]
-        generate_args += ["--analyze"] if args.analyze else []
-        result["generate_s"] = round(run_step(generate_args, env, quiet=False), 2)
+        if reusing:
+            print(f"generation: reusing the casebook kept in {kept_in}", flush=True)
+        else:
+            generate_args = [PYTHON, "-m", "bench.generate", "--cases", str(cases), "--database-url", database.url]
+            generate_args += ["--summary-json", str(summary_path), "--seed", str(args.seed)]
+            generate_args += ["--analyze"] if args.analyze else []
+            result["generate_s"] = round(run_step(generate_args, env, quiet=False), 2)
         summary = json.loads(summary_path.read_text())
         result["generate_search_index_s"] = summary.get("search_index_seconds")
         result["planner_statistics"] = summary.get("analyzed")
         result["counts"] = summary["counts"]
         result["samples"] = summary["samples"]
-        print(f"generation: {result['generate_s']:.1f}s", flush=True)
+        if "generate_s" in result:
+            print(f"generation: {result['generate_s']:.1f}s", flush=True)
 
         def calibrate():
             return calibration.measure(database.url, repeats=args.calibration_repeats)
@@ -612,6 +638,14 @@ def parse_args(argv):
     )
     parser.add_argument("--wsgi", default="peacekeeping.wsgi", help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="Keep the databases and the temporary folder.")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="FOLDER",
+        help="Generate each size's casebook once and keep it for later runs: SQLite files and summaries in "
+        "FOLDER, PostgreSQL databases named <bench-database>_<size>. Delete the folder (and drop those "
+        "databases) to start afresh.",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="Folder for the JSON results.")
     args = parser.parse_args(argv)
     valid = page_names()

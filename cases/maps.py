@@ -19,6 +19,9 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
 SHAPES = Path(__file__).resolve().parent / "geodata" / "world-map.json"
 # Shades of the choropleth, lightest first: a count falls in the first step whose upper bound
 # it does not exceed (the bounds split the largest count in STEPS parts).
@@ -37,6 +40,12 @@ def world():
     return json.loads(SHAPES.read_text())
 
 
+@cache
+def shape_paths():
+    """Each country's `<path>` element, escaped once per process: every map draws the same shapes."""
+    return {code: format_html('<path d="{}"/>', shape["d"]) for code, shape in world()["countries"].items()}
+
+
 @dataclass
 class MapCountry:
     code: str
@@ -47,13 +56,12 @@ class MapCountry:
     chosen: bool = False
 
     @property
-    def d(self):
-        shape = world()["countries"].get(self.code)
-        return shape["d"] if shape else ""
-
-    @property
     def drawn(self):
         return self.code in world()["countries"]
+
+    def title(self, count_label):
+        """What its shape's tooltip reads: "Sierra Leone: 3 case studies"."""
+        return f"{self.name}: {self.count} {count_label.lower()}" if self.count else self.name
 
 
 @dataclass
@@ -61,7 +69,7 @@ class WorldMap:
     title: str
     description: str
     countries: list  # MapCountry, the linked ones
-    background: list  # path data of every other country drawn
+    background: list  # codes of every other country drawn, plain shapes
     view_box: str
     count_label: str = ""  # the table's count column, for a choropleth
     legend: list = None  # [(step, "1–2")]
@@ -71,6 +79,51 @@ class WorldMap:
     def not_drawn(self):
         """Linked countries too small for the 1:110m shapes: only the table lists them."""
         return [country for country in self.countries if not country.drawn]
+
+    # The shapes and the table rows are joined here rather than looped over in the template: a
+    # choropleth links up to 250 countries, and a template loop costs ten times as much per row.
+    @property
+    def background_shapes(self):
+        paths = shape_paths()
+        return mark_safe("".join(paths[code] for code in self.background))
+
+    @property
+    def linked_shapes(self):
+        paths = shape_paths()
+        return format_html_join(
+            "\n",
+            '<a href="{}" class="map-country map-step-{}{}" aria-label="{}{}"><title>{}</title>{}</a>',
+            (
+                (
+                    country.url,
+                    country.step,
+                    " map-chosen" if country.chosen else "",
+                    country.title(self.count_label),
+                    " (chosen: remove this filter)" if country.chosen else "",
+                    country.title(self.count_label),
+                    paths[country.code],
+                )
+                for country in self.countries
+                if country.drawn
+            ),
+        )
+
+    @property
+    def table_rows(self):
+        return format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a>{}{}</td>{}</tr>',
+            (
+                (
+                    country.url,
+                    country.name,
+                    mark_safe(' <span class="muted">(chosen)</span>') if country.chosen else "",
+                    "" if country.drawn else mark_safe(' <span class="muted">(too small for the map)</span>'),
+                    format_html('<td class="num">{}</td>', country.count) if self.count_label else "",
+                )
+                for country in self.countries
+            ),
+        )
 
 
 def step_bounds(largest):
@@ -105,7 +158,7 @@ def choropleth(rows, *, title, description, count_label, caption=""):
         title=title,
         description=description,
         countries=counted,
-        background=[shape["d"] for code, shape in shapes.items() if code not in linked],
+        background=[code for code in shapes if code not in linked],
         view_box=f"0 0 {world()['width']} {world()['height']}",
         count_label=count_label,
         legend=legend,
@@ -120,9 +173,7 @@ def locator(rows, *, title, description, caption=""):
     left, top, right, bottom = view_around(boxes)
     linked = {row.code for row in rows}
     background = [
-        shape["d"]
-        for code, shape in shapes.items()
-        if code not in linked and overlaps(shape["box"], (left, top, right, bottom))
+        code for code, shape in shapes.items() if code not in linked and overlaps(shape["box"], (left, top, right, bottom))
     ]
     return WorldMap(
         title=title,
