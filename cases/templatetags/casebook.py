@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from cases import selectors
 from cases.cache import computed_once_per_version
 from cases.filters import sorted_by_figure
+from cases.markup import join_html
 
 register = template.Library()
 
@@ -23,6 +24,49 @@ def ld_json(value):
 def sort_figure(case, sort):
     """(label, value) of the figure the list is sorted by, or None (see cases.filters)."""
     return sorted_by_figure(case, sort)
+
+
+# The facet panel's checkboxes are the list page's longest loops (hundreds of options at scale):
+# their markup is joined in Python (see cases.markup).
+FACET_OPTION = (
+    '<li{}><label><input type="{}" name="{}" value="{}"{}{}> {} <span class="facet-count">'
+    '({}<span class="visually-hidden"> result{}</span>)</span></label></li>'
+)
+
+
+@register.simple_tag
+def facet_options(facet):
+    """A facet's options (see CaseStudyFilter.facets): each a checkbox, or a radio button, and its count."""
+    input_type = "checkbox" if facet["multiple"] else "radio"
+    return join_html(
+        "\n",
+        FACET_OPTION,
+        (
+            (
+                mark_safe(' class="facet-empty"') if empty else "",
+                input_type,
+                facet["name"],
+                option["value"],
+                mark_safe(" checked") if option["selected"] else "",
+                mark_safe(" disabled") if empty else "",
+                option["label"],
+                option["count"],
+                "" if option["count"] == 1 else "s",
+            )
+            for option in facet["options"]
+            for empty in [not option["count"] and not option["selected"]]
+        ),
+    )
+
+
+@register.simple_tag
+def checkbox_options(name, choices, chosen):
+    """A checkbox for each (value, label) of `choices`, those in `chosen` checked."""
+    return join_html(
+        "\n",
+        '<li><label><input type="checkbox" name="{}" value="{}"{}> {}</label></li>',
+        ((name, value, mark_safe(" checked") if value in chosen else "", label) for value, label in choices),
+    )
 
 
 @register.filter
