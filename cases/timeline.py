@@ -8,8 +8,11 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from cases.charts import PALETTE, svg_number
+from cases.markup import join_html
 from cases.models import CaseOrganization, CaseStudy, published
 
 MAX_BARS = 60
@@ -53,6 +56,33 @@ class Bar:
             # An open end for ongoing missions: a small arrowhead after the bar.
             "arrow_points": " ".join(f"{svg_number(x)},{svg_number(y)}" for x, y in arrow),
         }
+
+
+# A bar, and its row in the table alternative: up to MAX_BARS of each, joined in Python (see
+# cases.markup). The arguments: 0 url, 1 title, 2 years, 3 lead, 4 label's x, 5 label's y,
+# 6 label, 7 x, 8 y, 9 width, 10 colour, 11 the arrowhead of an ongoing mission.
+BAR_MARKUP = """
+    <a href="{0}" aria-label="{1}, {2}, led by {3}">
+      <text x="{4}" y="{5}" font-size="12" text-anchor="end" fill="#1d2430">{6}</text>
+      <rect x="{7}" y="{8}" width="{9}" height="14" rx="3" fill="{10}"><title>{1} ({2}), led by {3}</title></rect>{11}
+    </a>"""
+ARROW_MARKUP = '\n      <polygon points="{}" fill="{}"/>'
+TABLE_ROW_MARKUP = '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>'
+
+
+def bars_markup(bars, label_x):
+    rows = []
+    for bar in bars:
+        svg = bar.svg
+        arrow = format_html(ARROW_MARKUP, svg["arrow_points"], bar.colour) if bar.ongoing else ""
+        label = Truncator(bar.label).chars(22)
+        rows.append((bar.url, bar.title, bar.years, bar.lead, label_x, svg["text_y"], label))
+        rows[-1] += (svg["x"], svg["y"], svg["width"], bar.colour, arrow)
+    return join_html("", BAR_MARKUP, rows)
+
+
+def table_rows_markup(bars):
+    return join_html("", TABLE_ROW_MARKUP, ((bar.url, bar.title, bar.years, bar.lead) for bar in bars))
 
 
 def timeline_rows(queryset):
@@ -136,6 +166,7 @@ def timeline_chart(cases, today=None):
         for year in range(first, last + 1, step)
     ]
     height = TOP + len(bars) * ROW + 8
+    label_x = svg_number(LEFT - 6)
     return {
         "width": svg_number(WIDTH),
         "height": svg_number(height),
@@ -143,7 +174,8 @@ def timeline_chart(cases, today=None):
         "ticks": ticks,
         "legend": [{"lead": lead, "colour": colour} for lead, colour in colours.items()],
         "axis_bottom": svg_number(height - 4),
-        "label_x": svg_number(LEFT - 6),
+        "bars_markup": bars_markup(bars, label_x),
+        "table_rows_markup": table_rows_markup(bars),
         "truncated": len(cases) > MAX_BARS,
         "max_bars": MAX_BARS,
         "first": str(first),
