@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from cases.charts import PALETTE, svg_number
-from cases.markup import join_html
+from cases.markup import format_markup, join_html
 from cases.models import CaseOrganization, CaseStudy, published
 
 MAX_BARS = 60
@@ -74,7 +73,7 @@ def bars_markup(bars, label_x):
     rows = []
     for bar in bars:
         svg = bar.svg
-        arrow = format_html(ARROW_MARKUP, svg["arrow_points"], bar.colour) if bar.ongoing else ""
+        arrow = format_markup(ARROW_MARKUP, svg["arrow_points"], bar.colour) if bar.ongoing else ""
         label = Truncator(bar.label).chars(22)
         rows.append((bar.url, bar.title, bar.years, bar.lead, label_x, svg["text_y"], label))
         rows[-1] += (svg["x"], svg["y"], svg["width"], bar.colour, arrow)

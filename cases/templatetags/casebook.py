@@ -2,13 +2,14 @@ import json
 
 from django import template
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 
 from cases import selectors
 from cases.cache import computed_once_per_version
 from cases.filters import sorted_by_figure
-from cases.markup import join_html
+from cases.markup import format_markup, join_html
 
 register = template.Library()
 
@@ -66,6 +67,37 @@ def checkbox_options(name, choices, chosen):
         "\n",
         '<li><label><input type="checkbox" name="{}" value="{}"{}> {}</label></li>',
         ((name, value, mark_safe(" checked") if value in chosen else "", label) for value, label in choices),
+    )
+
+
+COUNTRY_ROW = '<tr><td><a href="{}">{}</a></td><td>{}</td>\n  <td class="num">{}</td>\n  <td class="num">{}</td></tr>'
+COUNTED_LINK = '<a href="{}?{}={}" aria-label="{} operation{} {}">{}</a>'
+
+
+@register.simple_tag
+def country_rows(countries):
+    """The countries index's table: each country with links to the operations it hosted and contributed to."""
+    list_url = reverse("cases:list")
+
+    def counted(count, parameter, country, what):
+        if not count:
+            return "0"
+        plural = "" if count == 1 else "s"
+        return format_markup(COUNTED_LINK, list_url, parameter, country.code, count, plural, what, f"{count:,}")
+
+    return join_html(
+        "\n",
+        COUNTRY_ROW,
+        (
+            (
+                country.get_absolute_url(),
+                country.name,
+                country.get_region_display(),
+                counted(country.hosted_count, "country", country, f"hosted by {country.name}"),
+                counted(country.contributed_count, "contributor", country, f"{country.name} contributed to"),
+            )
+            for country in countries
+        ),
     )
 
 
