@@ -19,6 +19,7 @@ import platform
 import re
 import secrets
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -97,6 +98,24 @@ def speed(measured, reference=None):
     sql_ratio = reference["sql_ms"] / measured["sql_ms"]
     factor = python_ratio**PYTHON_WEIGHT * sql_ratio ** (1 - PYTHON_WEIGHT)
     return {"python_ratio": round(python_ratio, 3), "sql_ratio": round(sql_ratio, 3), "factor": round(factor, 3)}
+
+
+def run_calibration(calibrations):
+    """
+    The machine's speed over a whole run: the median of every calibration taken in it (at the
+    start, before each page, at the end). On a shared virtual machine one calibration can move by
+    a quarter from one second to the next, idle or not: a page normalised with the one taken
+    just before it would carry that noise into its figure. The spread is reported beside it.
+    """
+    calibrations = [calibration for calibration in calibrations if calibration]
+    if not calibrations:
+        return None
+    return {
+        "python_ms": round(statistics.median(c["python_ms"] for c in calibrations), 2),
+        "sql_ms": round(statistics.median(c["sql_ms"] for c in calibrations), 2),
+        "vendor": calibrations[0]["vendor"],
+        "calibrations": len(calibrations),
+    }
 
 
 def normalised_ms(value, factor):
@@ -362,6 +381,20 @@ def measure_all(server, pages, args, measured, calibrate):
             )
 
 
+def renormalise_with_the_run_speed(result):
+    """Every page's figures normalised with the run's speed (see run_calibration)."""
+    page_calibrations = [entry.get("calibration") for entry in result["pages"].values()]
+    result["calibration_run"] = run_calibration(
+        [result.get("calibration_start"), *page_calibrations, result.get("calibration_end")]
+    )
+    result["speed_run"] = speed(result["calibration_run"]) if result["calibration_run"] else None
+    factor = result["speed_run"]["factor"] if result["speed_run"] else None
+    for entry in result["pages"].values():
+        for mode in MODES:
+            if entry.get(mode):
+                normalise(entry[mode], factor)
+
+
 def bench_size(cases, args, workdir, static_root, result):
     """Measure one size, filling `result` as it goes, so that an interruption keeps what was measured."""
     kept_in = args.reuse / f"seed-{args.seed}" if args.reuse else None
@@ -412,6 +445,7 @@ def bench_size(cases, args, workdir, static_root, result):
             measure_all(server, pages, args, result["pages"], calibrate)
             result["calibration_end"] = calibrate()
             result["speed_end"] = speed(result["calibration_end"])
+            renormalise_with_the_run_speed(result)
             result["memory"] = server.memory()
             result["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
             result["gunicorn_log_tail"] = server.log_tail(10)
@@ -466,8 +500,8 @@ def print_table(result):
             print(f"  {label:<34}{mode:<6}" + "".join(f"{value:>8}" for value in values))
             label, factor = "", ""
     print(
-        "  n: normalised to the reference machine, with the speed measured just before the page "
-        "(latencies x speed, req/s / speed)"
+        "  n: normalised to the reference machine with the run's speed (latencies x speed, req/s / speed);"
+        " speed: the machine's, measured just before the page"
     )
     for entry in result["pages"].values():
         if entry.get("note"):
@@ -512,8 +546,16 @@ def print_speeds(result):
     factors = [entry["speed"]["factor"] for entry in result["pages"].values() if entry.get("speed")]
     if factors:
         print(f"  speed measured before each page: {min(factors):.2f} to {max(factors):.2f}")
-        if max(factors) > 1.3 * min(factors):
-            print("  note: the machine's speed moved by more than 30% during the run: compare normalised figures")
+    if result.get("speed_run"):
+        text = describe_calibration(result["calibration_run"], result["speed_run"])
+        print(
+            f"  the run's speed, used to normalise: {text}, the median of {result['calibration_run']['calibrations']}"
+        )
+    if factors and max(factors) > 1.3 * min(factors):
+        print(
+            "  note: the machine's speed moved by more than 30% during the run: its figures carry that noise;"
+            " compare runs by their normalised figures, and repeat a run whose pages disagree"
+        )
 
 
 def fmt(value, digits=1):

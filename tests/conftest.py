@@ -7,12 +7,39 @@ from django.db import connection
 
 class DatabaseSnapshots:
     """
-    Copies of the SQLite test database, taken with SQLite's backup API and put back the same way
-    in milliseconds: "migrated" as the migrations leave it (groups and their permissions
-    included), "casebook" with the shipped content loaded, which takes seconds to load and is
-    loaded once per test process. Only for tests with `transactional_db`: a copy cannot be put
-    back inside the transaction a `db` test runs in.
+    Copies of the test database, put back in well under a second: "migrated" as the migrations
+    leave it (groups and their permissions included), "casebook" with the shipped content
+    loaded, which takes seconds to load (tens on PostgreSQL) and is loaded once per test process.
+
+    Putting a copy back replaces the whole database: only for tests with `transactional_db`, or
+    for module fixtures set up before a test's transaction begins.
     """
+
+    def save(self, name):
+        raise NotImplementedError
+
+    def _put_back(self, name):
+        raise NotImplementedError
+
+    def _exists(self, name):
+        raise NotImplementedError
+
+    def restore(self, name):
+        if name == "casebook" and not self._exists(name):
+            from cases.content_loader import load_content
+
+            self.restore("migrated")
+            load_content()
+            self.save("casebook")
+            return
+        self._put_back(name)
+
+    def drop_all(self):
+        """Remove the copies (PostgreSQL keeps them as databases of the server)."""
+
+
+class SQLiteSnapshots(DatabaseSnapshots):
+    """Files taken and put back with SQLite's backup API."""
 
     def __init__(self, folder):
         self.folder = folder
@@ -20,22 +47,66 @@ class DatabaseSnapshots:
     def _path(self, name):
         return self.folder / f"{name}.sqlite3"
 
+    def _exists(self, name):
+        return self._path(name).exists()
+
     def save(self, name):
         connection.ensure_connection()
         with sqlite3.connect(self._path(name)) as copy:
             connection.connection.backup(copy)
 
-    def restore(self, name):
-        if name == "casebook" and not self._path(name).exists():
-            from cases.content_loader import load_content
-
-            self.restore("migrated")
-            load_content()
-            self.save("casebook")
-            return
+    def _put_back(self, name):
         connection.ensure_connection()
         with sqlite3.connect(self._path(name)) as copy:
             copy.backup(connection.connection)
+
+
+class PostgreSQLSnapshots(DatabaseSnapshots):
+    """
+    Databases of the same server, made with CREATE DATABASE ... TEMPLATE, which copies a database
+    no one is connected to: the test process's own connection is closed first.
+    """
+
+    def __init__(self):
+        self.database = connection.settings_dict["NAME"]
+
+    def _copy_name(self, name):
+        return f"{self.database}_snapshot_{name}"
+
+    def _run(self, *statements):
+        connection.close()
+        with connection._nodb_cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    def _exists(self, name):
+        connection.close()
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self._copy_name(name)])
+            return cursor.fetchone() is not None
+
+    def save(self, name):
+        copy = connection.ops.quote_name(self._copy_name(name))
+        self._run(
+            f"DROP DATABASE IF EXISTS {copy}",
+            f"CREATE DATABASE {copy} TEMPLATE {connection.ops.quote_name(self.database)}",
+        )
+
+    def _put_back(self, name):
+        database = connection.ops.quote_name(self.database)
+        # FORCE ends the connections a live server's threads may still hold.
+        self._run(
+            f"DROP DATABASE {database} WITH (FORCE)",
+            f"CREATE DATABASE {database} TEMPLATE {connection.ops.quote_name(self._copy_name(name))}",
+        )
+
+    def drop_all(self):
+        for name in ("migrated", "casebook"):
+            self._run(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(self._copy_name(name))}")
+
+
+def snapshots_of_the_test_database(folder):
+    return SQLiteSnapshots(folder) if connection.vendor == "sqlite" else PostgreSQLSnapshots()
 
 
 @pytest.fixture(scope="session")
@@ -45,27 +116,39 @@ def snapshot_folder(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, snapshot_folder):
-    """The test database, and on SQLite a copy of it as migrated (see DatabaseSnapshots)."""
-    if connection.vendor == "sqlite":
-        with django_db_blocker.unblock():
-            DatabaseSnapshots(snapshot_folder).save("migrated")
+    """The test database, and a copy of it as migrated (see DatabaseSnapshots)."""
+    with django_db_blocker.unblock():
+        snapshots = snapshots_of_the_test_database(snapshot_folder)
+        snapshots.save("migrated")
+    yield
+    with django_db_blocker.unblock():
+        snapshots.drop_all()
 
 
 @pytest.fixture
 def database_snapshots(transactional_db, snapshot_folder):
-    """DatabaseSnapshots on SQLite, None elsewhere (where the tests load what they need)."""
-    return DatabaseSnapshots(snapshot_folder) if connection.vendor == "sqlite" else None
+    """The test database's DatabaseSnapshots, for a `transactional_db` test."""
+    return snapshots_of_the_test_database(snapshot_folder)
 
 
 @pytest.fixture
 def shipped_casebook(database_snapshots):
-    """The shipped content, committed (a `transactional_db` test); on SQLite copied in after its first load."""
-    if database_snapshots:
-        database_snapshots.restore("casebook")
-    else:
-        from cases.content_loader import load_content
+    """The shipped content, committed (a `transactional_db` test), copied in after its first load."""
+    database_snapshots.restore("casebook")
 
-        load_content()
+
+@pytest.fixture(scope="module")
+def shipped_casebook_for_module(django_db_setup, django_db_blocker, snapshot_folder):
+    """
+    The shipped content for a whole module of `db` tests, each in a transaction rolled back after
+    it; the database as migrated again after the module.
+    """
+    with django_db_blocker.unblock():
+        snapshots = snapshots_of_the_test_database(snapshot_folder)
+        snapshots.restore("casebook")
+    yield
+    with django_db_blocker.unblock():
+        snapshots.restore("migrated")
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from django.core.management.color import no_style
 from django.db import connection
 from reversion.models import Revision, Version
 
-from cases.content_loader import CONTENT_DIR, load_content
+from cases.content_loader import CONTENT_DIR
 from cases.management.commands.backup_casebook import backup_models
 from cases.models import CaseStudy, Citation, SearchDocument, Source, Status
 from tests.factories import cite, make_case, make_source
@@ -91,10 +91,10 @@ def dump_this_database():
     return output.getvalue()
 
 
-def test_a_restored_casebook_is_the_original_record_by_record(tmp_path, editor, reviewer):
+# The shipped content comes first: putting it in replaces the whole database, accounts included.
+def test_a_restored_casebook_is_the_original_record_by_record(shipped_casebook, tmp_path, editor, reviewer):
     restored_database = tmp_path / "restored.sqlite3"
     migrating = start_manage(restored_database, "migrate", "--no-input", "--verbosity", "0")
-    load_content()
     # Groups as an admin left them: not as the migrations create them.
     Group.objects.get(name="Editors").permissions.remove(Permission.objects.get(codename="delete_casestudy"))
     editor.groups.add(Group.objects.create(name="Translators"))

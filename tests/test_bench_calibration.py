@@ -209,3 +209,17 @@ def test_calibration_knows_the_database_from_its_url():
 
 def test_the_python_workload_is_deterministic():
     assert calibration.python_workload(1000) == calibration.python_workload(1000)
+
+
+def test_every_page_is_normalised_with_the_runs_median_speed_not_a_noisy_moment(monkeypatch):
+    monkeypatch.setattr(run, "REFERENCE_CALIBRATION", REFERENCE)
+    steady, spuriously_fast = calibrated(60.0, 30.0), calibrated(30.0, 15.0)
+    pages = {
+        "a": {**page("a", 40.0, run.speed(steady, REFERENCE)), "calibration": steady},
+        "b": {**page("b", 40.0, run.speed(spuriously_fast, REFERENCE)), "calibration": spuriously_fast},
+    }
+    measured = {**result(pages), "calibration_start": steady, "calibration_end": steady}
+    run.renormalise_with_the_run_speed(measured)
+    assert measured["calibration_run"]["python_ms"] == 60.0 and measured["calibration_run"]["calibrations"] == 4
+    # The same page figures give the same normalised figures: the one fast calibration moves neither.
+    assert pages["a"]["miss"]["normalised"]["p95_ms"] == pages["b"]["miss"]["normalised"]["p95_ms"] == 40.0

@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cases import facet_index, history
-from cases.content_loader import load_content
 from cases.models import CaseChallenge, CaseOrganization, CaseStudy, CaseStudyFacet, Status
 from tests.factories import make_case, make_challenge, make_country, make_objective, make_organization
 
@@ -200,8 +199,7 @@ def test_restoring_a_version_restores_its_facet_rows(linked, reviewer):
     assert options_of(case) == original
 
 
-def test_the_shipped_content_loads_with_its_facet_rows():
-    load_content()
+def test_the_shipped_content_loads_with_its_facet_rows(shipped_casebook):
     loaded = rows()
     assert {row[1] for row in loaded} == {"organization", "country", "challenge", "objective"}
     facet_index.rebuild()

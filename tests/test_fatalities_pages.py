@@ -13,7 +13,6 @@ from collections import defaultdict
 import pycountry
 import pytest
 import yaml
-from django.db import transaction
 from django.urls import reverse
 
 from cases.content_loader import CONTENT_DIR, load_content
@@ -70,17 +69,9 @@ def expected_by_mission():
     return figures
 
 
-@pytest.fixture(scope="module")
-def shipped(django_db_setup, django_db_blocker):
-    """The real content with the shipped fatalities, loaded once for this module, rolled back after."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield load_content()
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def loaded(shipped, db):
-    return shipped
+def loaded(shipped_casebook_for_module, db):
+    """The shipped content with the shipped fatalities (see tests/conftest.py), each test's changes rolled back."""
 
 
 def section_of(page):

@@ -63,17 +63,12 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def accounts(request, database_snapshots):
-    from django.core.management import call_command
 
     if "casebook" in request.fixturenames:
         # The content comes first: putting it back replaces the whole database.
         request.getfixturevalue("casebook")
-    elif database_snapshots:
-        database_snapshots.restore("migrated")
     else:
-        # transactional_db flushes the migration-created groups: recreate them as migrate would.
-        call_command("migrate", "cases", "0001", verbosity=0)
-        call_command("migrate", "cases", verbosity=0)
+        database_snapshots.restore("migrated")
     editor = User.objects.create_user("edith", password=PASSWORD, is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))
     reviewer = User.objects.create_user("rafael", password=PASSWORD, is_staff=True)
