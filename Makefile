@@ -62,11 +62,12 @@ test: install-dev browser
 	fi
 
 test-sqlite: install-dev
-	$(BIN)/pytest -n $(WORKERS)
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup
 
-# The browser tests and the tests that bring their own servers ran in the SQLite pass already.
+# The tests that use the database, again: the browser tests, the tests that bring their own
+# servers and those that use no database ran in the SQLite pass already.
 test-postgres: install-dev
-	DATABASE_URL="$(PG_URL)" $(BIN)/pytest -n $(WORKERS) -m "not browser and not standalone"
+	DATABASE_URL="$(PG_URL)" $(BIN)/pytest -n $(WORKERS) --dist loadgroup -m "database and not browser and not standalone"
 
 ## Headless Chromium for the browser tests (Debian's package; needs root, else those tests skip)
 browser:

@@ -183,7 +183,15 @@ if CACHE_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Each worker's own memory. The cache counts entries, not bytes, and a list page is up to
+    # 150 KB: 100 of them (the most recent) bound it to about 15 MB a worker, where Django's
+    # default of 300 let a worker grow past 150 MB under readers asking for many addresses.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 100)},
+        }
+    }
 CACHE_SECONDS = env_int("CACHE_SECONDS", 600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -4,6 +4,24 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
+
+
+SHIPPED_CASEBOOK_FIXTURES = {"shipped_casebook", "shipped_casebook_for_module"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        # The PostgreSQL pass (make test-postgres) runs only the tests that use the database: the
+        # others ran in the SQLite pass, and the database under them would change nothing.
+        if item.get_closest_marker("django_db") or DATABASE_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.database)
+        # The tests of the shipped content share one test process (with `--dist loadgroup`), which
+        # loads it once for all of them: each process that loads it spends 20 to 30 seconds.
+        if SHIPPED_CASEBOOK_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.xdist_group("shipped-casebook"))
+
 
 class DatabaseSnapshots:
     """

@@ -91,7 +91,10 @@ def dump_this_database():
     return output.getvalue()
 
 
-# The shipped content comes first: putting it in replaces the whole database, accounts included.
+# The restored casebook is a SQLite database of its own, whatever the suite's: run once, in the
+# SQLite pass. The shipped content comes first: putting it in replaces the whole database,
+# accounts included.
+@pytest.mark.standalone
 def test_a_restored_casebook_is_the_original_record_by_record(shipped_casebook, tmp_path, editor, reviewer):
     restored_database = tmp_path / "restored.sqlite3"
     migrating = start_manage(restored_database, "migrate", "--no-input", "--verbosity", "0")
