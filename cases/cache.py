@@ -15,7 +15,7 @@ import hashlib
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.http import HttpResponse
 from django.utils import timezone
@@ -35,13 +35,28 @@ _VERSION_SQL = "SELECT {version} FROM {table} WHERE {pk} = 1".format(
 )
 
 
-def current_version():
-    # Read on every request the page cache answers, so read as one plain statement: building the
-    # same query with the ORM took most of the time a cached page costs.
+def _read_version():
     with connection.cursor() as cursor:
         cursor.execute(_VERSION_SQL)
         row = cursor.fetchone()
-    version = row[0] if row else None
+    return row[0] if row else None
+
+
+def current_version():
+    # Read on every request the page cache answers, so read as one plain statement: building the
+    # same query with the ORM took most of the time a cached page costs. It is also the request's
+    # connection health check: Django's own (CONN_HEALTH_CHECKS) sends a query of its own first,
+    # a second round trip on PostgreSQL for every cached page. A connection the server dropped
+    # fails this read instead, and is opened again for a second try.
+    if connection.in_atomic_block:
+        version = _read_version()
+    else:
+        connection.health_check_done = True
+        try:
+            version = _read_version()
+        except (InterfaceError, OperationalError):
+            connection.close()
+            version = _read_version()
     if version is None:
         ContentVersion.objects.get_or_create(pk=1)
         version = 1

@@ -250,3 +250,23 @@ def test_the_counts_of_a_filtered_list_follow_every_publication_and_are_reused_a
     with django_capture_on_commit_callbacks(execute=True):
         second.transition_to(Status.PUBLISHED, user=reviewer)
     assert un_count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a server that drops connections: PostgreSQL only")
+def test_a_page_is_served_after_the_database_server_dropped_the_connection(client, transactional_db):
+    import psycopg
+
+    make_case("sierra-leone-unamsil", title="Sierra Leone (UNAMSIL)")
+    assert client.get("/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [pid] = cursor.fetchone()
+    # As a server restart or an idle timeout would: the app's connection is ended from outside.
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"] or 5432
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    # The cached home page and a page rendered afresh are both served, on a new connection.
+    assert client.get("/").status_code == 200
+    assert client.get("/cases/?fresh=1").status_code == 200
