@@ -184,12 +184,12 @@ if CACHE_URL:
     }
 else:
     # Each worker's own memory. The cache counts entries, not bytes, and a list page is up to
-    # 150 KB: 100 of them (the most recent) bound it to about 15 MB a worker, where Django's
-    # default of 300 let a worker grow past 150 MB under readers asking for many addresses.
+    # 150 KB: the 50 most recent pages keep it to about 8 MB a worker (Django's default of 300
+    # let a worker pass 150 MB under readers asking for many addresses). Redis for more.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 100)},
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50)},
         }
     }
 CACHE_SECONDS = env_int("CACHE_SECONDS", 600)

@@ -14,7 +14,7 @@ router.register("sources", views.SourceViewSet, basename="source")
 router.register("fatalities", views.FatalityViewSet, basename="fatality")
 
 urlpatterns = [
-    path("openapi.json", views.SchemaView.as_view(), name="schema"),
+    path("openapi.json", views.schema, name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),
     path("docs/explorer/", views.ExplorerView.as_view(), name="explorer"),
     *router.urls,

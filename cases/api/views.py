@@ -13,11 +13,9 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
+from rest_framework.schemas.inspectors import DefaultSchema
 
 from cases.api import serializers
 from cases.api.throttling import AnonymousReaderThrottle
@@ -54,11 +52,25 @@ class ListFilterBackend(DjangoFilterBackend):
         return request._case_study_filterset
 
 
+class SchemaWhenAsked(DefaultSchema):
+    """
+    The schema inspector of settings.REST_FRAMEWORK (drf-spectacular's), imported when a view is
+    inspected, not when the URLs are built: the router reads every attribute of a view set's
+    class, and with DRF's own descriptor that loaded drf-spectacular in every worker (see
+    schema() below).
+    """
+
+    def __get__(self, instance, owner):
+        return self if instance is None else super().__get__(instance, owner)
+
+
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """
     A list and a detail view whose answers depend only on the published content: each is kept
     in the cache under the content version, so it is computed once per change of the casebook.
     """
+
+    schema = SchemaWhenAsked()
 
     def list(self, request, *args, **kwargs):
         return self.once_per_version(lambda: super(ReadOnlyViewSet, self).list(request, *args, **kwargs))
@@ -174,6 +186,8 @@ class FatalityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     (each row names its source). A case study is named only when it is published.
     """
 
+    schema = SchemaWhenAsked()
+
     serializer_class = serializers.FatalityCountSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = FatalityFilter
@@ -205,22 +219,15 @@ class FatalityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(data)
 
 
-_schema = None
+def schema(request, *args, **kwargs):
+    """
+    The OpenAPI schema (cases/api/schema_views.py). drf-spectacular, with what it imports
+    (Django's test client, requests, Jinja2: about 25 MB), is loaded by the first request for
+    the schema or its documentation, not by every worker as it starts.
+    """
+    from cases.api.schema_views import SchemaView
 
-
-def openapi_schema():
-    """The OpenAPI 3 schema, generated once per process: it depends on the code alone, not the request."""
-    global _schema
-    if _schema is None:
-        _schema = SchemaGenerator().get_schema(request=None, public=True)
-    return _schema
-
-
-class SchemaView(SpectacularAPIView):
-    renderer_classes = [OpenApiJsonRenderer2, OpenApiJsonRenderer]
-
-    def _get_schema_response(self, request):
-        return Response(openapi_schema())
+    return SchemaView.as_view()(request, *args, **kwargs)
 
 
 def _type_of(schema):
@@ -245,6 +252,8 @@ class DocsView(TemplateView):
     template_name = "api/docs.html"
 
     def get_context_data(self, **kwargs):
+        from cases.api.schema_views import openapi_schema
+
         context = super().get_context_data(**kwargs)
         schema = openapi_schema()
         context["api_limit"] = AnonymousReaderThrottle.limit_in_words()
