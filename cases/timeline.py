@@ -75,8 +75,10 @@ def bars_markup(bars, label_x):
         svg = bar.svg
         arrow = format_markup(ARROW_MARKUP, svg["arrow_points"], bar.colour) if bar.ongoing else ""
         label = Truncator(bar.label).chars(22)
-        rows.append((bar.url, bar.title, bar.years, bar.lead, label_x, svg["text_y"], label))
-        rows[-1] += (svg["x"], svg["y"], svg["width"], bar.colour, arrow)
+        rows.append(
+            (bar.url, bar.title, bar.years, bar.lead, label_x, svg["text_y"], label)
+            + (svg["x"], svg["y"], svg["width"], bar.colour, arrow)
+        )
     return join_html("", BAR_MARKUP, rows)
 
 
