@@ -100,13 +100,14 @@ class WorldMap:
                     country.url,
                     country.step,
                     " map-chosen" if country.chosen else "",
-                    country.title(self.count_label),
+                    title,
                     " (chosen: remove this filter)" if country.chosen else "",
-                    country.title(self.count_label),
+                    title,
                     paths[country.code],
                 )
                 for country in self.countries
                 if country.drawn
+                for title in [country.title(self.count_label)]
             ),
         )
 

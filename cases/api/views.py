@@ -222,8 +222,8 @@ class FatalityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 def schema(request, *args, **kwargs):
     """
     The OpenAPI schema (cases/api/schema_views.py). drf-spectacular, with what it imports
-    (Django's test client, requests, Jinja2: about 25 MB), is loaded by the first request for
-    the schema or its documentation, not by every worker as it starts.
+    (Django's test client and Jinja2 among them), is loaded by the first request for the schema
+    or its documentation, not by every worker as it starts.
     """
     from cases.api.schema_views import SchemaView
 
