@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from cases.markup import join_html
 
@@ -64,6 +64,10 @@ class MapCountry:
     def title(self, count_label):
         """What its shape's tooltip reads: "Sierra Leone: 3 case studies"."""
         return f"{self.name}: {self.count} {count_label.lower()}" if self.count else self.name
+
+
+CHOSEN_MARK = SafeString(' <span class="muted">(chosen)</span>')
+TOO_SMALL_MARK = SafeString(' <span class="muted">(too small for the map)</span>')
 
 
 @dataclass
@@ -113,16 +117,21 @@ class WorldMap:
 
     @property
     def table_rows(self):
+        row = (
+            '<tr><td><a href="{}">{}</a>{}{}</td><td class="num">{}</td></tr>'
+            if self.count_label
+            else '<tr><td><a href="{}">{}</a>{}{}</td></tr>'
+        )
         return join_html(
             "",
-            '<tr><td><a href="{}">{}</a>{}{}</td>{}</tr>',
+            row,
             (
                 (
                     country.url,
                     country.name,
-                    mark_safe(' <span class="muted">(chosen)</span>') if country.chosen else "",
-                    "" if country.drawn else mark_safe(' <span class="muted">(too small for the map)</span>'),
-                    mark_safe(f'<td class="num">{country.count}</td>') if self.count_label else "",
+                    CHOSEN_MARK if country.chosen else "",
+                    "" if country.drawn else TOO_SMALL_MARK,
+                    country.count,
                 )
                 for country in self.countries
             ),

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import wiki_links
+from cases.addresses import record_address
 from cases.citations import cited_keys, parse_citations
 
 CITATION_HELP = (
@@ -551,7 +552,7 @@ class Country(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("cases:country_detail", args=[self.code])
+        return record_address("cases:country_detail", self.code)
 
 
 class Objective(models.Model):
@@ -613,7 +614,7 @@ class Source(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("cases:source_detail", args=[self.key])
+        return record_address("cases:source_detail", self.key)
 
     def publication_problems(self):
         return []  # a reference: it cites nothing itself
@@ -705,7 +706,7 @@ class Organization(Publishable):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def get_absolute_url(self):
-        return reverse("cases:organization_detail", args=[self.slug])
+        return record_address("cases:organization_detail", self.slug)
 
 
 class Challenge(Publishable):
@@ -740,7 +741,7 @@ class Challenge(Publishable):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("cases:challenge_detail", args=[self.slug])
+        return record_address("cases:challenge_detail", self.slug)
 
 
 def depth_rank():
@@ -750,6 +751,10 @@ def depth_rank():
         default=models.Value(len(Depth.values)),
         output_field=models.IntegerField(),
     )
+
+
+# What a case study's row shows of each organisation it names: a tag, coloured on the timeline.
+ORGANIZATION_TAG_FIELDS = ("status", "name", "acronym", "slug", "colour")
 
 
 class CaseStudyQuerySet(PublishableQuerySet):
@@ -766,18 +771,23 @@ class CaseStudyQuerySet(PublishableQuerySet):
             & (Q(end_date__isnull=True) | Q(end_date__gte=datetime.date(year, 1, 1)))
         )
 
+    def for_links(self):
+        """What a link to a case study shows (its address, title and acronym), without the rest."""
+        return self.only("slug", "title", "acronym")
+
     def for_list(self):
         """What a row of the case-study list shows, loaded in a fixed number of queries."""
-        # The long texts stay in the database: a list row never shows them.
+        # The texts stay in the database, their rendered HTML above all (a JSON document per row
+        # to decode): a list row never shows them, nor an organisation's.
         return (
             self.select_related(None)
-            .defer("summary", "body", "lessons")
+            .defer("summary", "body", "lessons", "rendered", "official_names", "unverified_facts")
             .prefetch_related(
                 models.Prefetch(
                     "roles",
-                    queryset=CaseOrganization.objects.select_related("organization").order_by(
-                        "role", "organization__name"
-                    ),
+                    queryset=CaseOrganization.objects.select_related("organization")
+                    .only("case_study_id", "role", *(f"organization__{field}" for field in ORGANIZATION_TAG_FIELDS))
+                    .order_by("role", "organization__name"),
                 ),
                 "countries",
             )
@@ -942,7 +952,7 @@ class CaseStudy(Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("cases:detail", args=[self.slug])
+        return record_address("cases:detail", self.slug)
 
     def rows_with_citations(self):
         return [self, *self.case_challenges.all(), *self.timeline_events.all(), *self.contributions.all()]

@@ -96,7 +96,7 @@ def nationals_fatalities(country):
     )
     if not groups:
         return None
-    case_studies = CaseStudy.objects.published().in_bulk({group["case_study"] for group in groups} - {None})
+    case_studies = CaseStudy.objects.published().for_links().in_bulk({group["case_study"] for group in groups} - {None})
     sources = list(
         Source.objects.filter(pk__in={group["source"] for group in groups})
         .select_related("un_dataset")
@@ -140,7 +140,7 @@ def country_contributions(country):
     )
     if not monthly:
         return None
-    case_studies = CaseStudy.objects.published().in_bulk({row["case_study"] for row in monthly} - {None})
+    case_studies = CaseStudy.objects.published().for_links().in_bulk({row["case_study"] for row in monthly} - {None})
     sources = list(
         Source.objects.filter(pk__in={row["source"] for row in monthly}).select_related("un_dataset").order_by("title")
     )

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.conf import settings
 from django.template import loader
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from cases.models import Status
 from tests.factories import (
@@ -176,3 +176,20 @@ def test_the_500_page_renders_with_no_request_or_database(django_assert_num_quer
         html = loader.get_template("500.html").render()
     assert "Something went wrong on our side" in html
     assert 'class="site-header"' in html and "/static/css/site.css" in html
+
+
+def test_links_to_records_follow_the_path_the_site_is_served_under(unamsil):
+    """
+    Served under a path prefix (SCRIPT_NAME), the site links its records under it, though the
+    same links were made without it before.
+    """
+    country = unamsil.countries.get()
+    assert unamsil.get_absolute_url() == "/cases/sierra-leone-unamsil/"
+    assert country.get_absolute_url() == "/countries/SL/"
+    set_script_prefix("/casebook/")
+    try:
+        assert unamsil.get_absolute_url() == "/casebook/cases/sierra-leone-unamsil/"
+        assert country.get_absolute_url() == "/casebook/countries/SL/"
+    finally:
+        set_script_prefix("/")
+    assert unamsil.get_absolute_url() == "/cases/sierra-leone-unamsil/"
