@@ -389,6 +389,21 @@ def test_a_record_that_fails_the_models_validation_is_refused_naming_it(tmp_path
     assert f"cases.casestudy #{case.pk}: {problem}" in message
 
 
+def test_every_record_breaking_a_constraint_is_named_not_only_the_first(tmp_path, editor):
+    case, _ = small_casebook_with_history(editor)
+
+    def damage(objects):
+        record_of(objects, case)["fields"]["status"] = "lost"
+        twin = json.loads(json.dumps(record_of(objects, case)))
+        twin["pk"] = case.pk + 1
+        twin["fields"]["slug"] = "a-second-case"
+        objects.append(twin)
+
+    message = refusal(damaged_backup(tmp_path, damage))
+    for pk in (case.pk, case.pk + 1):
+        assert f"cases.casestudy #{pk}: Constraint “casestudy_status_valid” is violated." in message
+
+
 def test_a_duplicated_record_id_is_refused_naming_the_record(tmp_path, editor):
     _, citation = small_casebook_with_history(editor)
     source = citation.source
