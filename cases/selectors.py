@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Count, F, Min, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Abs, Coalesce, ExtractYear
+from django.db.models.functions import Abs, Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from cases import wiki_links
 from cases.charts import PALETTE, Point, Series, bar_chart, line_chart
 from cases.citations import References, cited_keys
+from cases.functions import Year
 from cases.models import (
     CaseChallenge,
     CaseOrganization,
@@ -754,7 +755,7 @@ def see_also(case):
             .values(case_study_field)
             .annotate(
                 shared=Count("pk"),
-                years_apart=Abs(Min(ExtractYear(started)) - case.start_date.year),
+                years_apart=Abs(Min(Year(started)) - case.start_date.year),
                 started=Min(started),
             )
         )

@@ -8,8 +8,8 @@ nationalities.
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Sum
-from django.db.models.functions import ExtractYear
 
+from cases.functions import Year
 from cases.models import CaseStudy, Fatality, FatalityPersonnel, IncidentType, Source, UNContribution, published
 
 
@@ -38,7 +38,7 @@ def mission_fatalities(case):
         return None
     groups = list(
         Fatality.objects.filter(published("source"), case_study=case)
-        .annotate(year=ExtractYear("incident_date"))
+        .annotate(year=Year("incident_date"))
         .order_by()
         .values("source", "year", "incident_type", "personnel_type")
         .annotate(n=Count("casualty_id", distinct=True))

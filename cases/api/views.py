@@ -8,7 +8,6 @@ import hashlib
 import django_filters
 from django import forms
 from django.db.models import Case, Count, Exists, F, OuterRef, When
-from django.db.models.functions import ExtractYear
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
@@ -22,6 +21,7 @@ from cases.api.throttling import AnonymousReaderThrottle
 from cases.cache import computed_once_per_version
 from cases.exports import case_study_rows_by_id
 from cases.filters import CaseStudyFilter
+from cases.functions import Year
 from cases.models import CaseStudy, Challenge, Country, Fatality, Organization, Source, published
 from cases.views import without_empty_values
 
@@ -197,7 +197,7 @@ class FatalityViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         named = Case(When(published("case_study"), then=F("case_study__slug")), default=None)
         return (
             Fatality.objects.filter(published("source"))
-            .annotate(year=ExtractYear("incident_date"))
+            .annotate(year=Year("incident_date"))
             .values(
                 "mission_acronym",
                 "year",
