@@ -3,6 +3,7 @@ import json
 from django import template
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import dateformat
 from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 
@@ -97,6 +98,52 @@ def country_rows(countries):
                 counted(country.contributed_count, "contributor", country, f"{country.name} contributed to"),
             )
             for country in countries
+        ),
+    )
+
+
+# The country page's tables of UN figures have a row per mission: over a hundred for the largest
+# contributors, each a link. Joined in Python, as the countries index is.
+UN_MISSION_ROW = '<tr><th scope="row">{}</th>{}</tr>'
+FIGURE_CELL = '<td class="num">{}</td>'
+MONTH_CELL = "<td>{}</td>"
+
+
+def mission_heading(row, fragment=""):
+    """A mission's name in the UN data, linked to its case study where the casebook has one published."""
+    if row["case_study"] is None:
+        return row["acronym"]
+    return format_markup('<a href="{}{}">{}</a>', row["case_study"].get_absolute_url(), fragment, row["acronym"])
+
+
+@register.simple_tag
+def nationals_fatalities_rows(missions):
+    """The deaths of a country's nationals, a row per mission (see un_figures.nationals_fatalities)."""
+    return join_html(
+        "",
+        UN_MISSION_ROW,
+        ((mission_heading(row, "#fatalities"), format_markup(FIGURE_CELL, f"{row['count']:,}")) for row in missions),
+    )
+
+
+@register.simple_tag
+def un_contribution_rows(missions):
+    """A country's uniformed personnel, a row per mission: peak and latest month (un_figures.country_contributions)."""
+    return join_html(
+        "",
+        UN_MISSION_ROW,
+        (
+            (
+                mission_heading(row),
+                format_markup(
+                    FIGURE_CELL + MONTH_CELL + FIGURE_CELL + MONTH_CELL,
+                    f"{row['peak']:,}",
+                    dateformat.format(row["peak_month"], "M Y"),
+                    f"{row['latest']:,}",
+                    dateformat.format(row["latest_month"], "M Y"),
+                ),
+            )
+            for row in missions
         ),
     )
 
