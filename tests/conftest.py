@@ -3,6 +3,7 @@ import sqlite3
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from pytest_django.plugin import blocking_manager_key
 
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
 
@@ -21,6 +22,21 @@ def pytest_collection_modifyitems(config, items):
         # loads it once for all of them: each process that loads it spends 20 to 30 seconds.
         if SHIPPED_CASEBOOK_FIXTURES & fixtures:
             item.add_marker(pytest.mark.xdist_group("shipped-casebook"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """
+    After a test on the committed shipped content, once all its fixtures are gone, the database
+    as migrated again. The flush that ends a `transactional_db` test comes last (pytest-django's
+    own fixture, set up first), and it empties every table, the editorial groups the migrations
+    made included: the tests that share the process with the shipped content's need them.
+    """
+    result = yield
+    if "shipped_casebook" in getattr(item, "fixturenames", ()) and SNAPSHOTS in item.config.stash:
+        with item.config.stash[blocking_manager_key].unblock():
+            item.config.stash[SNAPSHOTS].restore("migrated")
+    return result
 
 
 class DatabaseSnapshots:
@@ -132,12 +148,16 @@ def snapshot_folder(tmp_path_factory):
     return tmp_path_factory.mktemp("snapshots")
 
 
+SNAPSHOTS = pytest.StashKey[DatabaseSnapshots]()
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, snapshot_folder):
+def django_db_setup(request, django_db_setup, django_db_blocker, snapshot_folder):
     """The test database, and a copy of it as migrated (see DatabaseSnapshots)."""
     with django_db_blocker.unblock():
         snapshots = snapshots_of_the_test_database(snapshot_folder)
         snapshots.save("migrated")
+    request.config.stash[SNAPSHOTS] = snapshots
     yield
     with django_db_blocker.unblock():
         snapshots.drop_all()
