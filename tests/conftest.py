@@ -11,6 +11,8 @@ DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
 SHIPPED_CASEBOOK_FIXTURES = {"shipped_casebook", "shipped_casebook_for_module"}
 
 
+# First, before pytest-xdist's own hook reads the groups (with `--dist loadgroup`).
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
