@@ -32,10 +32,11 @@ def pytest_runtest_teardown(item, nextitem):
     After a test on the committed shipped content, once all its fixtures are gone, the database
     as migrated again. The flush that ends a `transactional_db` test comes last (pytest-django's
     own fixture, set up first), and it empties every table, the editorial groups the migrations
-    made included: the tests that share the process with the shipped content's need them.
+    made included: the tests that share the process with the shipped content's need them. (After
+    the process's last test, the session's fixtures have removed the database and its copies.)
     """
     result = yield
-    if "shipped_casebook" in getattr(item, "fixturenames", ()) and SNAPSHOTS in item.config.stash:
+    if nextitem is not None and "shipped_casebook" in getattr(item, "fixturenames", ()):
         with item.config.stash[blocking_manager_key].unblock():
             item.config.stash[SNAPSHOTS].restore("migrated")
     return result
